@@ -1,0 +1,205 @@
+package config
+
+import (
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/kindling-dev/kindling/config/internal/jsontree"
+	"github.com/kindling-dev/kindling/config/report"
+)
+
+// decoder fills the canonical model from a parsed tree, reporting every type
+// error and every key the config's version does not have, each at the
+// offset of the offending key or value.
+type decoder struct {
+	version Version
+	rep     report.Report
+	path    []any // the path being decoded; copied only when reporting
+}
+
+func (d *decoder) report(level report.Level, offset int, format string, args ...any) {
+	d.rep.Add(level, append(report.Path(nil), d.path...), format, args...)
+	d.rep.Entries[len(d.rep.Entries)-1].Offset = offset
+}
+
+func (d *decoder) decode(n *jsontree.Node, v reflect.Value, pattern string) {
+	if n.Kind == jsontree.Null {
+		return // null means absent, as for an omitted key
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		elem := reflect.New(v.Type().Elem())
+		if d.decodeScalar(n, elem.Elem()) {
+			v.Set(elem)
+		}
+	case reflect.Struct:
+		d.decodeStruct(n, v, pattern)
+	case reflect.Slice:
+		if n.Kind != jsontree.Array {
+			d.typeError(n, "a list")
+			return
+		}
+		s := reflect.MakeSlice(v.Type(), len(n.Items), len(n.Items))
+		for i, item := range n.Items {
+			d.path = append(d.path, i)
+			d.decode(item, s.Index(i), pattern)
+			d.path = d.path[:len(d.path)-1]
+		}
+		v.Set(s)
+	default:
+		d.decodeScalar(n, v)
+	}
+}
+
+// decodeScalar sets a string, bool or int, reporting whether it did.
+func (d *decoder) decodeScalar(n *jsontree.Node, v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.String:
+		if n.Kind != jsontree.String {
+			d.typeError(n, "a string")
+			return false
+		}
+		v.SetString(n.Text)
+	case reflect.Bool:
+		if n.Kind != jsontree.Bool {
+			d.typeError(n, "a boolean")
+			return false
+		}
+		v.SetBool(n.Bool)
+	case reflect.Int:
+		if n.Kind != jsontree.Number {
+			d.typeError(n, "an integer")
+			return false
+		}
+		i, err := strconv.ParseInt(n.Text, 10, 64)
+		if err != nil {
+			if strings.ContainsAny(n.Text, ".eE") {
+				d.report(report.Error, n.Offset, "expected an integer, found %s", n.Text)
+			} else {
+				d.report(report.Error, n.Offset, "integer %s is out of range", n.Text)
+			}
+			return false
+		}
+		v.SetInt(i)
+	default:
+		panic("config: unsupported field kind " + v.Kind().String())
+	}
+	return true
+}
+
+func (d *decoder) typeError(n *jsontree.Node, want string) {
+	d.report(report.Error, n.Offset, "expected %s, found %s", want, describeNode(n))
+}
+
+func describeNode(n *jsontree.Node) string {
+	switch n.Kind {
+	case jsontree.String:
+		return "a string"
+	case jsontree.Number:
+		return "a number"
+	case jsontree.Bool:
+		return "a boolean"
+	case jsontree.Array:
+		return "a list"
+	case jsontree.Object:
+		return "an object"
+	}
+	return n.Kind.String()
+}
+
+func (d *decoder) decodeStruct(n *jsontree.Node, v reflect.Value, pattern string) {
+	if n.Kind != jsontree.Object {
+		d.typeError(n, "an object")
+		return
+	}
+	fields := structFields(v.Type())
+	seen := make(map[string]int, len(n.Members))
+	for _, m := range n.Members {
+		d.path = append(d.path, m.Key)
+		d.decodeMember(m, v, fields, pattern, seen)
+		d.path = d.path[:len(d.path)-1]
+	}
+}
+
+func (d *decoder) decodeMember(m jsontree.Member, v reflect.Value, fields *fieldSet, pattern string, seen map[string]int) {
+	f, exact := fields.lookup(m.Key)
+	if f == nil {
+		d.report(report.Warning, m.KeyOffset, "unused key %q: not a field of spec %s", m.Key, d.version)
+		return
+	}
+	childPattern := f.name
+	if pattern != "" {
+		childPattern = pattern + "." + f.name
+	}
+	if d.version != Newest {
+		if since, ok := fieldSince[childPattern]; ok && d.version.Less(since) {
+			d.report(report.Warning, m.KeyOffset, "unused key %q: this field is not in spec %s (it was added in %s)", m.Key, d.version, since)
+			return
+		}
+	}
+	if !exact {
+		// Accepted for compatibility with decoders that match keys without
+		// regard to case, but almost certainly a typo.
+		d.report(report.Warning, m.KeyOffset, "key %q should be spelled %q", m.Key, f.name)
+	}
+	if prev, dup := seen[f.name]; dup {
+		d.report(report.Warning, m.KeyOffset, "duplicate key %q (also at byte %d); the last one is used", m.Key, prev)
+	}
+	seen[f.name] = m.KeyOffset
+	d.decode(m.Value, v.FieldByIndex(f.index), childPattern)
+}
+
+// field is one JSON-visible struct field, embedded structs flattened.
+type field struct {
+	name  string
+	index []int
+}
+
+type fieldSet struct {
+	byName map[string]*field
+	byFold map[string]*field
+	list   []*field
+}
+
+func (s *fieldSet) lookup(key string) (f *field, exact bool) {
+	if f := s.byName[key]; f != nil {
+		return f, true
+	}
+	if f := s.byFold[strings.ToLower(key)]; f != nil {
+		return f, false
+	}
+	return nil, false
+}
+
+var fieldCache sync.Map // reflect.Type -> *fieldSet
+
+func structFields(t reflect.Type) *fieldSet {
+	if s, ok := fieldCache.Load(t); ok {
+		return s.(*fieldSet)
+	}
+	s := &fieldSet{byName: map[string]*field{}, byFold: map[string]*field{}}
+	collectFields(t, nil, s)
+	fieldCache.Store(t, s)
+	return s
+}
+
+func collectFields(t reflect.Type, prefix []int, s *fieldSet) {
+	for i := 0; i < t.NumField(); i++ {
+		sf := t.Field(i)
+		index := append(append([]int(nil), prefix...), i)
+		if sf.Anonymous {
+			collectFields(sf.Type, index, s)
+			continue
+		}
+		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		f := &field{name: name, index: index}
+		s.byName[name] = f
+		s.byFold[strings.ToLower(name)] = f
+		s.list = append(s.list, f)
+	}
+}

@@ -1,0 +1,68 @@
+package config
+
+// fieldSince records the spec version that introduced a field, keyed by its
+// pattern: the JSON keys from the root joined by dots, list indexes left out
+// (so "storage.files.contents.httpHeaders" covers every file). A field absent
+// from this table exists in every version. Everything below a field shares its
+// version, so only the topmost new key is listed.
+//
+// This table is the single source of per-version availability: the decoder
+// reports a field its config's version lacks as an unknown key, the docs and
+// JSON schema generators leave it out of that version's pages.
+var fieldSince = map[string]Version{
+	// 3.1.0: custom HTTP headers, proxies, compression of configs and CA
+	// bundles, filesystem mount options.
+	"ignition.proxy":                                           V3_1,
+	"ignition.config.merge.compression":                        V3_1,
+	"ignition.config.merge.httpHeaders":                        V3_1,
+	"ignition.config.replace.compression":                      V3_1,
+	"ignition.config.replace.httpHeaders":                      V3_1,
+	"ignition.security.tls.certificateAuthorities.compression": V3_1,
+	"ignition.security.tls.certificateAuthorities.httpHeaders": V3_1,
+	"storage.files.contents.httpHeaders":                       V3_1,
+	"storage.files.append.httpHeaders":                         V3_1,
+	"storage.filesystems.mountOptions":                         V3_1,
+
+	// 3.2.0: partition resizing, LUKS, deleting users and groups.
+	"storage.disks.partitions.resize": V3_2,
+	"storage.luks":                    V3_2,
+	"passwd.users.shouldExist":        V3_2,
+	"passwd.groups.shouldExist":       V3_2,
+
+	// 3.3.0: kernel arguments.
+	"kernelArguments": V3_3,
+
+	// 3.4.0: offline tang provisioning, LUKS discard and open options.
+	"storage.luks.clevis.tang.advertisement": V3_4,
+	"storage.luks.discard":                   V3_4,
+	"storage.luks.openOptions":               V3_4,
+
+	// 3.5.0: IBM Crypto Express.
+	"storage.luks.cex": V3_5,
+}
+
+// FieldSince returns the version that introduced the field with the given
+// pattern (see fieldSince), looking at the pattern and each of its parents.
+func FieldSince(pattern string) Version {
+	since := V3_0
+	for p := pattern; p != ""; {
+		if v, ok := fieldSince[p]; ok && since.Less(v) {
+			since = v
+		}
+		i := lastDot(p)
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+	}
+	return since
+}
+
+func lastDot(s string) int {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == '.' {
+			return i
+		}
+	}
+	return -1
+}

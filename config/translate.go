@@ -1,0 +1,34 @@
+package config
+
+import "github.com/kindling-dev/kindling/config/report"
+
+// specialModeBits are setuid, setgid and sticky. Spec versions before 3.6.0
+// document the mode as permission bits only, and configs written for them
+// have always been applied without these bits, so translating such a config
+// drops them (with a warning) rather than changing what an old config does.
+const specialModeBits = 0o7000
+
+// translate brings a config decoded under an older version's rules to the
+// canonical model's meaning, reporting anything it had to change. Fields are
+// shared by all versions, so everything else carries over unchanged.
+func translate(cfg *Config, from Version) report.Report {
+	var rep report.Report
+	if from.AtLeast(V3_6) {
+		cfg.Ignition.Version = Newest.String()
+		return rep
+	}
+	mask := func(mode *int, path report.Path) {
+		if mode != nil && *mode&specialModeBits != 0 {
+			rep.Warnf(path, "setuid/setgid/sticky bits (%#o) are not applied by spec %s and are dropped; use spec %s or newer to set them", *mode&specialModeBits, from, V3_6)
+			*mode &^= specialModeBits
+		}
+	}
+	for i := range cfg.Storage.Files {
+		mask(cfg.Storage.Files[i].Mode, report.Path{"storage", "files", i, "mode"})
+	}
+	for i := range cfg.Storage.Directories {
+		mask(cfg.Storage.Directories[i].Mode, report.Path{"storage", "directories", i, "mode"})
+	}
+	cfg.Ignition.Version = Newest.String()
+	return rep
+}

@@ -1,0 +1,4 @@
+package config
+
+// ignition checks the ignition section.
+func (v *validator) ignition(c *Ignition) {}

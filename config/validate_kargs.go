@@ -1,0 +1,4 @@
+package config
+
+// kernelArguments checks the kernelArguments section.
+func (v *validator) kernelArguments(c *KernelArguments) {}

@@ -1,0 +1,4 @@
+package config
+
+// storage checks the storage section.
+func (v *validator) storage(c *Storage) {}

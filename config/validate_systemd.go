@@ -1,0 +1,4 @@
+package config
+
+// systemd checks the systemd section.
+func (v *validator) systemd(c *Systemd) {}

@@ -1,0 +1,3 @@
+module github.com/kindling-dev/kindling
+
+go 1.26
