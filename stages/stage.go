@@ -1,0 +1,64 @@
+// Package stages defines the provisioning stages and runs them in order:
+// fetch-offline, fetch, kargs, disks, mount, files, umount. Each stage is
+// its own package below this one and registers itself here.
+package stages
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"time"
+
+	"github.com/kindling-dev/kindling/config"
+	"github.com/kindling-dev/kindling/internal/resource"
+)
+
+// Env is what every stage gets.
+type Env struct {
+	Root         string        // target root, e.g. /sysroot
+	ConfigCache  string        // rendered config cache, e.g. /run/kindling/config.json
+	Platform     string        // platform id
+	FetchTimeout time.Duration // bound for fetches
+	Fetcher      *resource.Fetcher
+	Log          *slog.Logger
+	// Status reports progress (sd_notify STATUS= when under systemd).
+	Status func(format string, args ...any)
+	// Timings collects how long each stage took, for the result file.
+	Timings map[string]time.Duration
+}
+
+// Stage is one step of provisioning. Stages other than fetch and
+// fetch-offline get the rendered config; the fetch stages produce it and
+// receive nil.
+type Stage interface {
+	Name() string
+	Run(ctx context.Context, env *Env, cfg *config.Config) error
+}
+
+var registry = map[string]Stage{}
+
+// Register adds a stage; called from each stage package's init.
+func Register(s Stage) {
+	if _, dup := registry[s.Name()]; dup {
+		panic("stages: duplicate stage " + s.Name())
+	}
+	registry[s.Name()] = s
+}
+
+// Order is the order stages run in.
+var Order = []string{"fetch-offline", "fetch", "kargs", "disks", "mount", "files", "umount"}
+
+// Get returns a registered stage.
+func Get(name string) (Stage, error) {
+	s, ok := registry[name]
+	if !ok {
+		names := make([]string, 0, len(registry))
+		for n := range registry {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return nil, fmt.Errorf("unknown stage %q (known: %v)", name, names)
+	}
+	return s, nil
+}
