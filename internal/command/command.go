@@ -1,0 +1,91 @@
+// Package command runs the distro tools provisioning relies on (sgdisk,
+// mkfs.*, mdadm, cryptsetup, useradd, udevadm...). It is the one place that
+// logs each command line, its output and how long it took, so a failed
+// provisioning run can be understood from the journal alone.
+package command
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+// Logger receives one record per command. Nil means slog.Default().
+var Logger *slog.Logger
+
+// Error is a command that failed; its message includes the tool's output.
+type Error struct {
+	Args   []string
+	Err    error
+	Output string
+}
+
+func (e *Error) Error() string {
+	out := strings.TrimSpace(e.Output)
+	if out == "" {
+		return fmt.Sprintf("%s: %v", strings.Join(e.Args, " "), e.Err)
+	}
+	return fmt.Sprintf("%s: %v: %s", strings.Join(e.Args, " "), e.Err, out)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Options adjust one run.
+type Options struct {
+	Stdin []byte   // fed to the command's standard input
+	Env   []string // extra KEY=VALUE pairs
+	// Secret hides arguments and input from the log (key material).
+	Secret bool
+}
+
+// Run runs name with args and returns its standard output. Standard error
+// is captured for the log and for the error.
+func Run(ctx context.Context, name string, args ...string) (string, error) {
+	return RunOpts(ctx, Options{}, name, args...)
+}
+
+// RunOpts is Run with options.
+func RunOpts(ctx context.Context, opts Options, name string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if opts.Stdin != nil {
+		cmd.Stdin = bytes.NewReader(opts.Stdin)
+	}
+	if len(opts.Env) > 0 {
+		cmd.Env = append(cmd.Environ(), opts.Env...)
+	}
+	start := time.Now()
+	err := cmd.Run()
+	took := time.Since(start)
+
+	logger := Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	shown := append([]string{name}, args...)
+	if opts.Secret {
+		shown = []string{name, "(arguments hidden)"}
+	}
+	attrs := []any{"cmd", strings.Join(shown, " "), "took", took.Round(time.Millisecond)}
+	if err != nil {
+		out := stderr.String() + stdout.String()
+		if !opts.Secret {
+			attrs = append(attrs, "output", strings.TrimSpace(out))
+		}
+		if opts.Secret {
+			out = "" // output may echo key material
+		}
+		logger.Error("command failed", append(attrs, "err", err)...)
+		return stdout.String(), &Error{Args: shown, Err: err, Output: out}
+	}
+	if s := strings.TrimSpace(stderr.String()); s != "" && !opts.Secret {
+		attrs = append(attrs, "stderr", s)
+	}
+	logger.Debug("command ran", attrs...)
+	return stdout.String(), nil
+}

@@ -1,0 +1,44 @@
+package command
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+func TestRunCapturesOutputAndErrors(t *testing.T) {
+	var logs bytes.Buffer
+	Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	defer func() { Logger = nil }()
+
+	out, err := Run(context.Background(), "sh", "-c", "echo hello; echo note >&2")
+	if err != nil || out != "hello\n" {
+		t.Fatalf("out=%q err=%v", out, err)
+	}
+	if !strings.Contains(logs.String(), "stderr=note") {
+		t.Errorf("stderr not logged: %s", logs.String())
+	}
+
+	_, err = Run(context.Background(), "sh", "-c", "echo broken >&2; exit 3")
+	var ce *Error
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "broken") || !strings.Contains(err.Error(), "exit status 3") {
+		t.Fatalf("want *Error with output and status, got %v", err)
+	}
+}
+
+func TestSecretHidesArgumentsAndInput(t *testing.T) {
+	var logs bytes.Buffer
+	Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	defer func() { Logger = nil }()
+
+	out, err := RunOpts(context.Background(), Options{Stdin: []byte("s3cret"), Secret: true}, "sh", "-c", "cat; echo s3cret-arg >&2; exit 1")
+	if err == nil || out != "s3cret" {
+		t.Fatalf("out=%q err=%v", out, err)
+	}
+	if strings.Contains(logs.String(), "s3cret") || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("secret leaked: log=%s err=%v", logs.String(), err)
+	}
+}
