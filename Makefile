@@ -36,7 +36,7 @@ check-docs:
 docs:
 	$(GO) run ./cmd/provision docs docs/spec
 
-test: build lint unit fuzz
+test: build lint check-docs unit fuzz
 	@echo "make test: all checks passed"
 
 bench:
