@@ -1,0 +1,332 @@
+// Package kola boots the test OS (tests/kola/build-os.sh) under QEMU with a
+// config and checks the provisioned machine: inside the VM through a check
+// script delivered by fw_cfg, and afterwards on the disk images from the
+// host. Each test is a directory under tests/kola/tests; see README.md.
+package kola
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha512"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Spec is a test directory's test.json.
+type Spec struct {
+	// Delivery is how the config reaches the VM: "fw_cfg" (QEMU's
+	// opt/com.coreos/config), "url" (kindling.config.url= pointing at an
+	// HTTP server on the host) or "none".
+	Delivery string `json:"delivery"`
+	// Expect is "success" (the check script must pass) or "failure" (the
+	// boot must stop in the emergency target with FailureMessage shown).
+	Expect         string `json:"expect"`
+	FailureMessage string `json:"failureMessage"`
+	// Disks are extra virtio disks, visible in the VM as
+	// /dev/disk/by-id/virtio-NAME.
+	Disks []Disk `json:"disks"`
+	// Boots is how many times to boot; the kindling.firstboot argument is
+	// passed only while the root carries /boot/kindling.firstboot, as a
+	// boot loader would.
+	Boots int `json:"boots"`
+	// KernelArgs are added to every boot's command line.
+	KernelArgs []string `json:"kernelArgs"`
+}
+
+// Disk is an extra disk image.
+type Disk struct {
+	Name    string `json:"name"`
+	SizeMiB int    `json:"sizeMiB"`
+	// Prepare is a host shell command run with $DISK set to the image file
+	// (e.g. "mkfs.ext4 -L keep $DISK") before the first boot.
+	Prepare string `json:"prepare"`
+}
+
+// Result is what one test run produced.
+type Result struct {
+	Consoles  []string // serial console output of each boot
+	RootImage string
+	Disks     map[string]string // disk name -> image file
+	Elapsed   []time.Duration
+}
+
+// Env locates the built test OS.
+type Env struct {
+	Cache   string // holds vmlinuz, initrd.img, root.img
+	WorkDir string // per-test scratch space
+	Timeout time.Duration
+	// Console, when set, receives the serial console live (the demo).
+	Console io.Writer
+}
+
+// Run runs the test in dir.
+func (e Env) Run(ctx context.Context, dir string) (*Result, error) {
+	spec, err := readSpec(dir)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Disks: map[string]string{}}
+	res.RootImage = filepath.Join(e.WorkDir, "root.img")
+	if err := copySparse(filepath.Join(e.Cache, "root.img"), res.RootImage); err != nil {
+		return nil, err
+	}
+	for _, d := range spec.Disks {
+		img := filepath.Join(e.WorkDir, "disk-"+d.Name+".img")
+		if err := makeDisk(img, d); err != nil {
+			return nil, err
+		}
+		res.Disks[d.Name] = img
+	}
+	srv, err := serveDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Close()
+
+	config, err := srv.render("config.json")
+	if err != nil && spec.Delivery != "none" {
+		return nil, err
+	}
+	configFile := filepath.Join(e.WorkDir, "config.ign")
+	if err := os.WriteFile(configFile, config, 0o600); err != nil {
+		return nil, err
+	}
+	for boot := 0; boot < spec.Boots; boot++ {
+		firstBoot, err := hasStamp(res.RootImage)
+		if err != nil {
+			return res, err
+		}
+		args := []string{"root=LABEL=root", "rw", "console=ttyS0", "panic=-1", "systemd.show_status=1"}
+		args = append(args, spec.KernelArgs...)
+		if firstBoot {
+			args = append(args, "kindling.firstboot")
+			if spec.Delivery == "url" {
+				// Bare metal: the config URL comes from the command line.
+				args = append(args, "kindling.platform.id=metal",
+					fmt.Sprintf("kindling.config.url=http://10.0.2.2:%d/config.json", srv.port))
+			} else {
+				args = append(args, "kindling.platform.id=qemu")
+			}
+		}
+		start := time.Now()
+		console, err := e.boot(ctx, spec, res, args, configFile, dir)
+		res.Consoles = append(res.Consoles, console)
+		res.Elapsed = append(res.Elapsed, time.Since(start))
+		if err != nil {
+			return res, fmt.Errorf("boot %d: %w", boot+1, err)
+		}
+	}
+	return res, nil
+}
+
+func readSpec(dir string) (Spec, error) {
+	spec := Spec{Delivery: "fw_cfg", Expect: "success", Boots: 1}
+	data, err := os.ReadFile(filepath.Join(dir, "test.json"))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return spec, err
+	}
+	if err == nil {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&spec); err != nil {
+			return spec, fmt.Errorf("%s/test.json: %w", dir, err)
+		}
+	}
+	return spec, nil
+}
+
+// Verdict lines printed on the serial console.
+var (
+	passLine      = "KOLA-RESULT: PASS"
+	failLine      = "KOLA-RESULT: FAIL"
+	emergencyLine = "Entering emergency mode"
+	kindlingFail  = "kindling: provisioning FAILED"
+)
+
+func (e Env) boot(ctx context.Context, spec Spec, res *Result, args []string, configFile, dir string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.Timeout)
+	defer cancel()
+	qargs := []string{
+		"-accel", "tcg", "-m", "1024", "-smp", "2", "-nographic", "-no-reboot",
+		"-kernel", filepath.Join(e.Cache, "vmlinuz"),
+		"-initrd", filepath.Join(e.Cache, "initrd.img"),
+		"-append", strings.Join(args, " "),
+		"-drive", "file=" + res.RootImage + ",format=raw,if=virtio,serial=root",
+	}
+	for _, d := range spec.Disks {
+		qargs = append(qargs, "-drive", fmt.Sprintf("file=%s,format=raw,if=virtio,serial=%s", res.Disks[d.Name], d.Name))
+	}
+	if spec.Delivery == "fw_cfg" {
+		qargs = append(qargs, "-fw_cfg", "name=opt/com.coreos/config,file="+configFile)
+	}
+	if check := filepath.Join(dir, "check.sh"); fileExists(check) {
+		qargs = append(qargs, "-fw_cfg", "name=opt/kindling.test/check,file="+check)
+	}
+	if spec.Delivery == "url" {
+		// User networking: the guest reaches the host's loopback as 10.0.2.2.
+		qargs = append(qargs, "-nic", "user,model=virtio-net-pci")
+	} else {
+		qargs = append(qargs, "-nic", "none")
+	}
+	cmd := exec.CommandContext(ctx, "qemu-system-x86_64", qargs...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", err
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		return "", err
+	}
+	var console strings.Builder
+	verdict := ""
+	sc := bufio.NewScanner(stdout)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		line := sc.Text()
+		console.WriteString(line + "\n")
+		if e.Console != nil {
+			fmt.Fprintln(e.Console, line)
+		}
+		switch {
+		case strings.Contains(line, passLine):
+			verdict = "pass"
+		case strings.Contains(line, failLine):
+			verdict = "fail"
+		case strings.Contains(line, emergencyLine):
+			// The VM now waits for a root login that never comes.
+			verdict = "emergency"
+			cmd.Process.Kill()
+		}
+	}
+	waitErr := cmd.Wait()
+	out := console.String()
+	if ctx.Err() != nil {
+		return out, fmt.Errorf("timed out after %s", e.Timeout)
+	}
+	switch verdict {
+	case "pass":
+		return out, nil
+	case "fail":
+		return out, errors.New("the check script failed in the VM")
+	case "emergency":
+		return out, ErrEmergency
+	}
+	return out, fmt.Errorf("the VM stopped without a verdict (%v)", waitErr)
+}
+
+// ErrEmergency means the boot stopped in the emergency target.
+var ErrEmergency = errors.New("the boot stopped in the emergency target")
+
+// hasStamp reports whether the root image holds /boot/kindling.firstboot.
+func hasStamp(img string) (bool, error) {
+	out, err := exec.Command("debugfs", "-R", "stat /boot/kindling.firstboot", img).CombinedOutput()
+	if err != nil {
+		return false, fmt.Errorf("debugfs: %v: %s", err, out)
+	}
+	return !bytes.Contains(out, []byte("File not found")), nil
+}
+
+func makeDisk(img string, d Disk) error {
+	size := d.SizeMiB
+	if size == 0 {
+		size = 512
+	}
+	f, err := os.Create(img)
+	if err != nil {
+		return err
+	}
+	err = f.Truncate(int64(size) << 20)
+	f.Close()
+	if err != nil || d.Prepare == "" {
+		return err
+	}
+	cmd := exec.Command("sh", "-ec", d.Prepare)
+	cmd.Env = append(os.Environ(), "DISK="+img)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("preparing disk %s: %v: %s", d.Name, err, out)
+	}
+	return nil
+}
+
+func copySparse(from, to string) error {
+	if out, err := exec.Command("cp", "--sparse=always", from, to).CombinedOutput(); err != nil {
+		return fmt.Errorf("cp %s: %v: %s", from, err, out)
+	}
+	return nil
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// server serves a test directory on 127.0.0.1, rendering templates in
+// every file: {{PORT}} becomes the server's port and {{SHA512 NAME}} the
+// sha512 of another served file (so configs can verify their children).
+type server struct {
+	dir  string
+	port int
+	srv  *http.Server
+	mu   sync.Mutex
+	hits map[string]int
+}
+
+func serveDir(dir string) (*server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s := &server{dir: dir, port: ln.Addr().(*net.TCPAddr).Port, hits: map[string]int{}}
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go s.srv.Serve(ln)
+	return s, nil
+}
+
+func (s *server) Close() { s.srv.Close() }
+
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	name := filepath.Base(r.URL.Path)
+	s.mu.Lock()
+	s.hits[name]++
+	s.mu.Unlock()
+	data, err := s.render(name)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Write(data)
+}
+
+var sha512Template = regexp.MustCompile(`\{\{SHA512 ([^}]+)\}\}`)
+
+func (s *server) render(name string) ([]byte, error) {
+	data, err := os.ReadFile(filepath.Join(s.dir, name))
+	if err != nil {
+		return nil, err
+	}
+	data = bytes.ReplaceAll(data, []byte("{{PORT}}"), []byte(fmt.Sprint(s.port)))
+	var renderErr error
+	data = sha512Template.ReplaceAllFunc(data, func(m []byte) []byte {
+		other, err := s.render(string(sha512Template.FindSubmatch(m)[1]))
+		if err != nil {
+			renderErr = err
+			return m
+		}
+		sum := sha512.Sum512(other)
+		return []byte(hex.EncodeToString(sum[:]))
+	})
+	return data, renderErr
+}

@@ -1,0 +1,179 @@
+package kola
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var (
+	cacheDir  string
+	skipWhy   string
+	runFilter = flag.String("kola.run", "", "only run tests whose directory name contains this")
+)
+
+// TestMain builds the provision binary and the test OS once for all tests.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	skipWhy = prerequisites()
+	if skipWhy == "" {
+		if err := buildOS(); err != nil {
+			fmt.Fprintln(os.Stderr, "kola: building the test OS failed:", err)
+			os.Exit(1)
+		}
+	}
+	os.Exit(m.Run())
+}
+
+func prerequisites() string {
+	if os.Getenv("KOLA_SKIP") != "" {
+		return "KOLA_SKIP is set"
+	}
+	if os.Geteuid() != 0 {
+		return "VM tests need root (debootstrap, dracut, loop mounts)"
+	}
+	for _, tool := range []string{"qemu-system-x86_64", "dracut", "debootstrap", "debugfs"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return tool + " is not installed (scripts/deps.sh vm)"
+		}
+	}
+	return ""
+}
+
+func buildOS() error {
+	repo, err := filepath.Abs("../..")
+	if err != nil {
+		return err
+	}
+	cacheDir = os.Getenv("KOLA_CACHE")
+	if cacheDir == "" {
+		cacheDir = filepath.Join(repo, ".cache", "kola")
+	}
+	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+		return err
+	}
+	provision := filepath.Join(cacheDir, "provision")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", provision, "./cmd/provision")
+	build.Dir = repo
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %v: %s", err, out)
+	}
+	cmd := exec.Command(filepath.Join(repo, "tests/kola/build-os.sh"))
+	cmd.Env = append(os.Environ(), "KOLA_CACHE="+cacheDir, "KINDLING_PROVISION="+provision)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	return cmd.Run()
+}
+
+func TestVM(t *testing.T) {
+	if skipWhy != "" {
+		t.Skip(skipWhy)
+	}
+	dirs, err := filepath.Glob("tests/*")
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no test directories: %v", err)
+	}
+	for _, dir := range dirs {
+		name := filepath.Base(dir)
+		if *runFilter != "" && !strings.Contains(name, *runFilter) {
+			continue
+		}
+		t.Run(name, func(t *testing.T) { runVMTest(t, dir) })
+	}
+}
+
+func runVMTest(t *testing.T, dir string) {
+	spec, err := readSpec(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := Env{Cache: cacheDir, WorkDir: t.TempDir(), Timeout: 4 * time.Minute}
+	res, err := env.Run(context.Background(), dir)
+	if res != nil {
+		for i, d := range res.Elapsed {
+			t.Logf("boot %d took %s", i+1, d.Round(100*time.Millisecond))
+		}
+	}
+	dump := func() {
+		if res != nil {
+			for i, c := range res.Consoles {
+				t.Logf("console of boot %d:\n%s", i+1, tail(c, 80))
+			}
+		}
+	}
+	switch spec.Expect {
+	case "success":
+		if err != nil {
+			dump()
+			t.Fatalf("want a provisioned machine: %v", err)
+		}
+	case "failure":
+		if !errors.Is(err, ErrEmergency) {
+			dump()
+			t.Fatalf("want the boot to stop in the emergency target, got %v", err)
+		}
+		last := res.Consoles[len(res.Consoles)-1]
+		if !strings.Contains(last, kindlingFail) || !strings.Contains(last, spec.FailureMessage) {
+			dump()
+			t.Fatalf("console lacks %q and %q", kindlingFail, spec.FailureMessage)
+		}
+		if strings.Contains(last, "Reached target initrd-switch-root.target") {
+			dump()
+			t.Fatal("the boot switched to the real root after a failed stage")
+		}
+	default:
+		t.Fatalf("test.json: expect must be success or failure, not %q", spec.Expect)
+	}
+	if res != nil {
+		for i, console := range res.Consoles[1:] {
+			if strings.Contains(console, "Kindling (files)") {
+				dump()
+				t.Fatalf("boot %d provisioned again", i+2)
+			}
+		}
+	}
+	if check := filepath.Join(dir, "host-check.sh"); fileExists(check) {
+		if err := hostCheck(check, res); err != nil {
+			dump()
+			t.Fatal(err)
+		}
+	}
+}
+
+// hostCheck mounts the root image read-only and runs the test's host-check
+// script with ROOT set to it and DISK_<NAME> set to each disk image.
+func hostCheck(script string, res *Result) error {
+	mnt, err := os.MkdirTemp("", "kola-root-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(mnt)
+	if out, err := exec.Command("mount", "-o", "ro,loop,noload", res.RootImage, mnt).CombinedOutput(); err != nil {
+		return fmt.Errorf("mount root image: %v: %s", err, out)
+	}
+	defer exec.Command("umount", mnt).Run()
+	cmd := exec.Command("sh", "-eu", script)
+	cmd.Env = append(os.Environ(), "ROOT="+mnt)
+	for name, img := range res.Disks {
+		cmd.Env = append(cmd.Env, "DISK_"+strings.ToUpper(name)+"="+img)
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("host-check.sh: %v:\n%s", err, out)
+	}
+	return nil
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
