@@ -330,3 +330,22 @@ func (s *server) render(name string) ([]byte, error) {
 	})
 	return data, renderErr
 }
+
+// BuildOS builds the provision binary from the repository and the test OS
+// (build-os.sh) into cache, logging progress to log.
+func BuildOS(repo, cache string, log io.Writer) error {
+	if err := os.MkdirAll(cache, 0o755); err != nil {
+		return err
+	}
+	provision := filepath.Join(cache, "provision")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", provision, "./cmd/provision")
+	build.Dir = repo
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %v: %s", err, out)
+	}
+	cmd := exec.Command(filepath.Join(repo, "tests/kola/build-os.sh"))
+	cmd.Env = append(os.Environ(), "KOLA_CACHE="+cache, "KINDLING_PROVISION="+provision)
+	cmd.Stdout, cmd.Stderr = log, log
+	return cmd.Run()
+}

@@ -56,20 +56,7 @@ func buildOS() error {
 	if cacheDir == "" {
 		cacheDir = filepath.Join(repo, ".cache", "kola")
 	}
-	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
-		return err
-	}
-	provision := filepath.Join(cacheDir, "provision")
-	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", provision, "./cmd/provision")
-	build.Dir = repo
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v: %s", err, out)
-	}
-	cmd := exec.Command(filepath.Join(repo, "tests/kola/build-os.sh"))
-	cmd.Env = append(os.Environ(), "KOLA_CACHE="+cacheDir, "KINDLING_PROVISION="+provision)
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	return cmd.Run()
+	return BuildOS(repo, cacheDir, os.Stderr)
 }
 
 func TestVM(t *testing.T) {
