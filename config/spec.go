@@ -1,5 +1,11 @@
 package config
 
+import (
+	"reflect"
+
+	"github.com/kindling-dev/kindling/config/report"
+)
+
 // fieldSince records the spec version that introduced a field, keyed by its
 // pattern: the JSON keys from the root joined by dots, list indexes left out
 // (so "storage.files.contents.httpHeaders" covers every file). A field absent
@@ -65,4 +71,55 @@ func lastDot(s string) int {
 		}
 	}
 	return -1
+}
+
+// newerFields reports every field set in a config built in Go that its
+// declared version does not have. A parsed config cannot have such fields
+// (the decoder drops them with a warning), but a Go value would carry them
+// into provisioning, so they are errors here. Only the topmost such field of
+// a subtree is reported.
+func newerFields(cfg *Config, version Version) report.Report {
+	var rep report.Report
+	if version == Newest {
+		return rep
+	}
+	walkSetFields(reflect.ValueOf(cfg).Elem(), "", nil, func(pattern string, path report.Path) bool {
+		since, ok := fieldSince[pattern]
+		if ok && version.Less(since) {
+			rep.Errorf(path, "field %s is not in spec %s (it was added in %s); set ignition.version to %s or newer, or leave it unset", pattern, version, since, since)
+			return false
+		}
+		return true
+	})
+	return rep
+}
+
+// walkSetFields calls visit for every non-zero field below v, with its
+// pattern and path; visit returns whether to descend into the field.
+func walkSetFields(v reflect.Value, pattern string, path report.Path, visit func(string, report.Path) bool) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			walkSetFields(v.Elem(), pattern, path, visit)
+		}
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			walkSetFields(v.Index(i), pattern, path.Append(i), visit)
+		}
+	case reflect.Struct:
+		for _, f := range structFields(v.Type()).list {
+			fv := v.FieldByIndex(f.index)
+			if fv.IsZero() {
+				continue
+			}
+			child := f.name
+			if pattern != "" {
+				child = pattern + "." + f.name
+			}
+			childPath := path.Append(f.name)
+			if visit(child, childPath) {
+				walkSetFields(fv, child, childPath, visit)
+			}
+		}
+	}
 }

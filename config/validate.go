@@ -14,7 +14,9 @@ func Validate(cfg Config) report.Report {
 		rep.Errorf(report.Path{"ignition", "version"}, "%s", err)
 		return rep
 	}
-	return validate(&cfg, version)
+	rep = newerFields(&cfg, version)
+	rep.Merge(validate(&cfg, version))
+	return rep
 }
 
 // validator collects the findings of one validation run. version is the

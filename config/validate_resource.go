@@ -1,8 +1,356 @@
 package config
 
-import "github.com/kindling-dev/kindling/config/report"
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/kindling-dev/kindling/config/report"
+)
+
+// hashForm is the expected form of verification.hash, for messages.
+const hashForm = "sha512-<128 hex digits> or, from spec 3.1.0, sha256-<64 hex digits>"
+
+// schemeSince is the first spec version that accepts each source URL scheme.
+var schemeSince = map[string]Version{
+	"http":  V3_0,
+	"https": V3_0,
+	"tftp":  V3_0,
+	"s3":    V3_0,
+	"data":  V3_0,
+	"gs":    V3_2,
+	"arn":   V3_4,
+}
+
+// hashTypes maps each hash type to its digest size in bytes and the first
+// spec version that accepts it.
+var hashTypes = map[string]struct {
+	size  int
+	since Version
+}{
+	"sha512": {64, V3_0},
+	"sha256": {32, V3_1},
+}
 
 // resource checks one fetched resource (source URL and its scheme for the
 // config's version, data URL syntax, compression, hash, HTTP headers).
 // what names the resource in messages ("file contents", "key file", ...).
-func (v *validator) resource(r *Resource, path report.Path, what string) {}
+func (v *validator) resource(r *Resource, path report.Path, what string) {
+	scheme := ""
+	if r.Source == nil {
+		v.sourcelessResource(r, path, what)
+	} else {
+		scheme = v.source(*r.Source, path.Append("source"), what)
+	}
+	v.compression(r.Compression, scheme, path.Append("compression"), what)
+	if r.Verification.Hash != nil {
+		v.hash(*r.Verification.Hash, path.Append("verification", "hash"), what)
+	}
+	v.httpHeaders(r.HTTPHeaders, r.Source, scheme, path.Append("httpHeaders"), what)
+}
+
+// sourcelessResource reports settings that only make sense with a source.
+// A missing source is valid in itself (an empty file, no key file).
+func (v *validator) sourcelessResource(r *Resource, path report.Path, what string) {
+	if r.Verification.Hash != nil {
+		v.errorf(path.Append("verification", "hash"), "%s has a hash but no source to verify; set source or remove verification", what)
+	}
+	if r.Compression != nil && *r.Compression != "" {
+		v.warnf(path.Append("compression"), "%s has compression %q but no source; it is ignored", what, *r.Compression)
+	}
+}
+
+// source checks a source URL and returns its (lower case) scheme, or "" when
+// it is not usable.
+func (v *validator) source(src string, path report.Path, what string) string {
+	if src == "" {
+		// The spec allows an empty URL and reads it as empty contents.
+		return ""
+	}
+	u, err := url.Parse(src)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		v.errorf(path, "%s source is not a valid URL: %v", what, err)
+		return ""
+	}
+	scheme := strings.ToLower(u.Scheme)
+	since, known := schemeSince[scheme]
+	switch {
+	case scheme == "":
+		v.errorf(path, "%s source %q has no URL scheme; expected one of %s", what, src, v.schemeList())
+		return ""
+	case !known:
+		v.errorf(path, "%s source has unsupported scheme %q; expected one of %s", what, u.Scheme, v.schemeList())
+		return ""
+	case v.version.Less(since):
+		v.errorf(path, "%s source scheme %q is supported from spec %s; this config is spec %s", what, scheme, since, v.version)
+		return ""
+	}
+	if err := checkSchemeURL(scheme, src, u); err != nil {
+		v.errorf(path, "%s source: %v", what, err)
+		return ""
+	}
+	return scheme
+}
+
+// schemeList names the schemes the config's version accepts, for messages.
+func (v *validator) schemeList() string {
+	var names []string
+	for _, s := range []string{"http", "https", "tftp", "s3", "gs", "arn", "data"} {
+		if v.version.AtLeast(schemeSince[s]) {
+			names = append(names, s)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// checkSchemeURL applies what each scheme needs beyond URL syntax.
+func checkSchemeURL(scheme, src string, u *url.URL) error {
+	switch scheme {
+	case "http", "https":
+		if u.Host == "" {
+			return fmt.Errorf("%s URL %q has no host", scheme, src)
+		}
+	case "tftp":
+		if u.Host == "" {
+			return fmt.Errorf("tftp URL %q has no host (expected tftp://HOST/PATH)", src)
+		}
+		if strings.Trim(u.Path, "/") == "" {
+			return fmt.Errorf("tftp URL %q has no file path (expected tftp://HOST/PATH)", src)
+		}
+	case "s3":
+		if u.Host == "" || strings.Trim(u.Path, "/") == "" {
+			return fmt.Errorf("s3 URL %q needs a bucket and a key (expected s3://BUCKET/KEY)", src)
+		}
+	case "gs":
+		if u.Host == "" || strings.Trim(u.Path, "/") == "" {
+			return fmt.Errorf("gs URL %q needs a bucket and an object (expected gs://BUCKET/OBJECT)", src)
+		}
+	case "arn":
+		return checkS3ARN(src)
+	case "data":
+		if _, _, err := ParseDataURL(src); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkS3ARN accepts the two ARN forms that name an S3 object:
+// arn:PARTITION:s3:::BUCKET/KEY and
+// arn:PARTITION:s3:REGION:ACCOUNT:accesspoint/NAME/object/KEY, optionally
+// followed by ?versionId=....
+func checkS3ARN(src string) error {
+	const want = "expected arn:aws:s3:::BUCKET/KEY or arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME/object/KEY"
+	s, _, _ := strings.Cut(src, "?")
+	parts := strings.SplitN(s, ":", 6)
+	if len(parts) != 6 || parts[1] == "" {
+		return fmt.Errorf("ARN %q is malformed; %s", src, want)
+	}
+	service, region, account, res := parts[2], parts[3], parts[4], parts[5]
+	if service != "s3" {
+		return fmt.Errorf("ARN %q names service %q; only S3 objects can be fetched (%s)", src, service, want)
+	}
+	if rest, ok := strings.CutPrefix(res, "accesspoint/"); ok {
+		name, key, found := strings.Cut(rest, "/object/")
+		if !found || name == "" || strings.Contains(name, "/") || key == "" || region == "" || account == "" {
+			return fmt.Errorf("S3 access point ARN %q does not name an object; %s", src, want)
+		}
+		return nil
+	}
+	bucket, key, _ := strings.Cut(res, "/")
+	if bucket == "" || key == "" {
+		return fmt.Errorf("S3 ARN %q does not name an object (bucket and key); %s", src, want)
+	}
+	return nil
+}
+
+// compression checks the compression type; S3 objects cannot be compressed
+// per the spec.
+func (v *validator) compression(c *string, scheme string, path report.Path, what string) {
+	if c == nil {
+		return
+	}
+	switch *c {
+	case "":
+	case "gzip":
+		if scheme == "s3" || scheme == "arn" {
+			v.errorf(path, "%s: compression cannot be used with S3 sources", what)
+		}
+	default:
+		v.errorf(path, "%s: unsupported compression %q; expected \"gzip\" or none", what, *c)
+	}
+}
+
+// hash checks verification.hash, including whether the config's version
+// knows the hash type.
+func (v *validator) hash(h string, path report.Path, what string) {
+	algo, _, err := ParseHash(h)
+	if err != nil {
+		v.errorf(path, "%s: %v", what, err)
+		return
+	}
+	if since := hashTypes[algo].since; v.version.Less(since) {
+		v.errorf(path, "%s: %s hashes are supported from spec %s; this config is spec %s (use sha512-<128 hex digits>)", what, algo, since, v.version)
+	}
+}
+
+// ParseHash reads a verification hash "TYPE-HEX" (sha512 or sha256) and
+// returns the type and the digest bytes. It does not know spec versions.
+func ParseHash(h string) (algo string, sum []byte, err error) {
+	algo, digest, ok := strings.Cut(h, "-")
+	if !ok {
+		return "", nil, fmt.Errorf("hash %q is malformed: expected %s", h, hashForm)
+	}
+	t, known := hashTypes[algo]
+	if !known {
+		return "", nil, fmt.Errorf("hash type %q is not supported: expected %s", algo, hashForm)
+	}
+	if len(digest) != 2*t.size {
+		return "", nil, fmt.Errorf("%s hash has %d hex digits, want %d: expected %s", algo, len(digest), 2*t.size, hashForm)
+	}
+	sum, err = hex.DecodeString(digest)
+	if err != nil {
+		return "", nil, fmt.Errorf("%s hash is not hexadecimal (%v): expected %s", algo, err, hashForm)
+	}
+	return algo, sum, nil
+}
+
+// httpHeaders checks custom headers: named, unique (case-insensitively, as
+// HTTP compares names), well formed, and only on http(s) sources.
+func (v *validator) httpHeaders(headers []HTTPHeader, src *string, scheme string, path report.Path, what string) {
+	if len(headers) == 0 {
+		return
+	}
+	switch {
+	case src == nil:
+		v.errorf(path, "%s has httpHeaders but no source; headers are only sent to http or https sources", what)
+	case scheme != "" && scheme != "http" && scheme != "https":
+		v.errorf(path, "%s has httpHeaders but its source scheme is %q; headers are only allowed with http or https sources", what, scheme)
+	case *src == "":
+		v.errorf(path, "%s has httpHeaders but an empty source; headers are only allowed with http or https sources", what)
+	}
+	seen := map[string]int{}
+	for i, h := range headers {
+		p := path.Append(i)
+		if h.Name == "" {
+			v.errorf(p.Append("name"), "%s: HTTP header name is required", what)
+			continue
+		}
+		if !isHTTPToken(h.Name) {
+			v.errorf(p.Append("name"), "%s: HTTP header name %q is invalid: only letters, digits and !#$%%&'*+-.^_`|~ are allowed", what, h.Name)
+		}
+		key := strings.ToLower(h.Name)
+		if connectionHeaders[key] {
+			// The spec forbids no header, but these describe the
+			// connection or message framing, which the HTTP client
+			// manages itself.
+			v.warnf(p.Append("name"), "%s: HTTP header %q is managed by the HTTP client and is not sent as given", what, h.Name)
+		}
+		if j, dup := seen[key]; dup {
+			v.errorf(p.Append("name"), "%s: duplicate HTTP header %q (also httpHeaders.%d)", what, h.Name, j)
+		} else {
+			seen[key] = i
+		}
+		if h.Value != nil && strings.ContainsAny(*h.Value, "\r\n\x00") {
+			v.errorf(p.Append("value"), "%s: value of HTTP header %q contains a line break or NUL", what, h.Name)
+		}
+	}
+}
+
+// connectionHeaders are hop-by-hop and framing headers (lower case) that a
+// request's sender controls; a value from the config cannot apply.
+var connectionHeaders = map[string]bool{
+	"connection": true, "content-length": true, "keep-alive": true, "te": true,
+	"trailer": true, "transfer-encoding": true, "upgrade": true,
+}
+
+// isHTTPToken reports whether s is an RFC 9110 token, the syntax of a header
+// field name.
+func isHTTPToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// ParseDataURL decodes an RFC 2397 data URL:
+// data:[<type>/<subtype>][;attribute=value]...[;base64],<data>. It returns
+// the media type as written (empty when omitted, meaning text/plain) and the
+// decoded bytes.
+func ParseDataURL(s string) (mediaType string, data []byte, err error) {
+	if len(s) < 5 || !strings.EqualFold(s[:5], "data:") {
+		return "", nil, fmt.Errorf("data URL must start with \"data:\"")
+	}
+	header, payload, ok := strings.Cut(s[5:], ",")
+	if !ok {
+		return "", nil, fmt.Errorf("data URL has no \",\" before its data (expected data:[MEDIATYPE][;base64],DATA)")
+	}
+	params := strings.Split(header, ";")
+	isBase64 := false
+	if n := len(params); n > 1 && strings.EqualFold(params[n-1], "base64") {
+		isBase64 = true
+		params = params[:n-1]
+	}
+	if params[0] == "" {
+		params = params[1:]
+	} else if !strings.Contains(params[0], "=") {
+		typ, sub, ok := strings.Cut(params[0], "/")
+		if !ok || !isHTTPToken(typ) || !isHTTPToken(sub) {
+			return "", nil, fmt.Errorf("data URL media type %q is not TYPE/SUBTYPE", params[0])
+		}
+		mediaType = params[0]
+		params = params[1:]
+	}
+	for _, p := range params {
+		attr, _, ok := strings.Cut(p, "=")
+		if !ok || !isHTTPToken(attr) {
+			return "", nil, fmt.Errorf("data URL parameter %q is not ATTRIBUTE=VALUE", p)
+		}
+	}
+	raw, err := url.PathUnescape(payload)
+	if err != nil {
+		return "", nil, fmt.Errorf("data URL has a bad percent escape: %v", err)
+	}
+	if !isBase64 {
+		return mediaType, []byte(raw), nil
+	}
+	data, err = decodeBase64(raw)
+	if err != nil {
+		return "", nil, err
+	}
+	return mediaType, data, nil
+}
+
+// decodeBase64 accepts padded and unpadded standard base64, the forms
+// encoders put in data URLs, and names the offending byte otherwise.
+func decodeBase64(s string) ([]byte, error) {
+	data, err := base64.StdEncoding.DecodeString(s)
+	if err == nil {
+		return data, nil
+	}
+	if data, rawErr := base64.RawStdEncoding.DecodeString(s); rawErr == nil {
+		return data, nil
+	}
+	var ce base64.CorruptInputError
+	if errors.As(err, &ce) {
+		return nil, fmt.Errorf("data URL base64 data is invalid at byte %s of the data", strconv.FormatInt(int64(ce), 10))
+	}
+	return nil, fmt.Errorf("data URL base64 data is invalid: %v", err)
+}

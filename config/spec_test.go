@@ -1,0 +1,148 @@
+package config
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// newFieldCases lists, for every field added after 3.0.0 (and a few that
+// exist since 3.0.0 in contexts where siblings are newer), a config fragment
+// using it and the report path of its key. Each is tried under every
+// version: older versions must warn that the key is unused, newer ones must
+// accept it.
+var newFieldCases = []struct {
+	pattern   string
+	ignition  string // members of the ignition object
+	rest      string // top-level members
+	keyPath   string
+	wantSince Version
+}{
+	{"ignition.proxy", `"proxy":{}`, "", "ignition.proxy", V3_1},
+	{"ignition.config.merge.compression", `"config":{"merge":[{"source":"https://e.com/a","compression":"gzip"}]}`, "", "ignition.config.merge.0.compression", V3_1},
+	{"ignition.config.merge.httpHeaders", `"config":{"merge":[{"source":"https://e.com/a","httpHeaders":[]}]}`, "", "ignition.config.merge.0.httpHeaders", V3_1},
+	{"ignition.config.replace.compression", `"config":{"replace":{"source":"https://e.com/a","compression":"gzip"}}`, "", "ignition.config.replace.compression", V3_1},
+	{"ignition.config.replace.httpHeaders", `"config":{"replace":{"source":"https://e.com/a","httpHeaders":[]}}`, "", "ignition.config.replace.httpHeaders", V3_1},
+	{"ignition.security.tls.certificateAuthorities.compression", `"security":{"tls":{"certificateAuthorities":[{"source":"https://e.com/a","compression":"gzip"}]}}`, "", "ignition.security.tls.certificateAuthorities.0.compression", V3_1},
+	{"ignition.security.tls.certificateAuthorities.httpHeaders", `"security":{"tls":{"certificateAuthorities":[{"source":"https://e.com/a","httpHeaders":[]}]}}`, "", "ignition.security.tls.certificateAuthorities.0.httpHeaders", V3_1},
+	{"storage.files.contents.compression", "", `"storage":{"files":[{"path":"/a","contents":{"source":"data:,a","compression":""}}]}`, "storage.files.0.contents.compression", V3_0},
+	{"storage.files.contents.httpHeaders", "", `"storage":{"files":[{"path":"/a","contents":{"source":"https://e.com/a","httpHeaders":[]}}]}`, "storage.files.0.contents.httpHeaders", V3_1},
+	{"storage.files.append.compression", "", `"storage":{"files":[{"path":"/a","append":[{"source":"data:,a","compression":""}]}]}`, "storage.files.0.append.0.compression", V3_0},
+	{"storage.files.append.httpHeaders", "", `"storage":{"files":[{"path":"/a","append":[{"source":"https://e.com/a","httpHeaders":[]}]}]}`, "storage.files.0.append.0.httpHeaders", V3_1},
+	{"storage.filesystems.mountOptions", "", `"storage":{"filesystems":[{"device":"/dev/vdb","format":"ext4","mountOptions":["ro"]}]}`, "storage.filesystems.0.mountOptions", V3_1},
+	{"storage.disks.partitions.resize", "", `"storage":{"disks":[{"device":"/dev/vdb","partitions":[{"number":1,"resize":true}]}]}`, "storage.disks.0.partitions.0.resize", V3_2},
+	{"storage.luks", "", `"storage":{"luks":[]}`, "storage.luks", V3_2},
+	{"passwd.users.shouldExist", "", `"passwd":{"users":[{"name":"a","shouldExist":true}]}`, "passwd.users.0.shouldExist", V3_2},
+	{"passwd.groups.shouldExist", "", `"passwd":{"groups":[{"name":"a","shouldExist":true}]}`, "passwd.groups.0.shouldExist", V3_2},
+	{"kernelArguments", "", `"kernelArguments":{}`, "kernelArguments", V3_3},
+	{"storage.luks.clevis.tang.advertisement", "", `"storage":{"luks":[{"name":"l","device":"/dev/vdb","clevis":{"tang":[{"url":"http://t","thumbprint":"x","advertisement":"{}"}]}}]}`, "storage.luks.0.clevis.tang.0.advertisement", V3_4},
+	{"storage.luks.discard", "", `"storage":{"luks":[{"name":"l","device":"/dev/vdb","discard":true}]}`, "storage.luks.0.discard", V3_4},
+	{"storage.luks.openOptions", "", `"storage":{"luks":[{"name":"l","device":"/dev/vdb","openOptions":["--allow-discards"]}]}`, "storage.luks.0.openOptions", V3_4},
+	{"storage.luks.cex", "", `"storage":{"luks":[{"name":"l","device":"/dev/vdb","cex":{"enabled":true}}]}`, "storage.luks.0.cex", V3_5},
+}
+
+func TestNewFieldsPerVersion(t *testing.T) {
+	for _, c := range newFieldCases {
+		if got := FieldSince(c.pattern); got != c.wantSince {
+			t.Errorf("FieldSince(%q) = %s, want %s", c.pattern, got, c.wantSince)
+		}
+		for _, v := range Versions {
+			_, rep, _ := Parse([]byte(withIgnition(v, c.ignition, c.rest)))
+			warned := false
+			for _, e := range rep.Entries {
+				// A key whose parent is also new is reported once, at the
+				// parent, since nothing below it is decoded.
+				if isPathPrefix(e.Path.String(), c.keyPath) && strings.Contains(e.Message, "unused key") {
+					warned = true
+					if e.Line != 1 {
+						t.Errorf("%s in %s: unused-key warning has no position: %s", c.pattern, v, e)
+					}
+				}
+			}
+			if wantWarn := v.Less(c.wantSince); warned != wantWarn {
+				t.Errorf("%s in %s: unused-key warning = %v, want %v\n%s", c.pattern, v, warned, wantWarn, rep)
+			}
+		}
+	}
+}
+
+// TestFieldSinceNamesRealFields guards against typos in the table: every
+// pattern must walk the model's JSON field names.
+func TestFieldSinceNamesRealFields(t *testing.T) {
+	for pattern, since := range fieldSince {
+		typ := reflect.TypeOf(Config{})
+		for _, key := range strings.Split(pattern, ".") {
+			for typ.Kind() == reflect.Slice || typ.Kind() == reflect.Pointer {
+				typ = typ.Elem()
+			}
+			f := structFields(typ).byName[key]
+			if f == nil {
+				t.Errorf("fieldSince pattern %q: %s has no field %q", pattern, typ.Name(), key)
+				break
+			}
+			typ = typ.FieldByIndex(f.index).Type
+		}
+		if !V3_0.Less(since) || Newest.Less(since) {
+			t.Errorf("fieldSince[%q] = %s, want a version after 3.0.0 and at most %s", pattern, since, Newest)
+		}
+	}
+}
+
+// TestFieldSinceCoversEveryNewPattern checks the table against the cases
+// above, so adding a field to one without the other fails.
+func TestFieldSinceCoversEveryNewPattern(t *testing.T) {
+	tested := map[string]bool{}
+	for _, c := range newFieldCases {
+		tested[c.pattern] = true
+	}
+	for pattern := range fieldSince {
+		if !tested[pattern] {
+			t.Errorf("fieldSince[%q] has no case in newFieldCases", pattern)
+		}
+	}
+}
+
+func TestFieldSinceInheritsFromParents(t *testing.T) {
+	cases := map[string]Version{
+		"storage.luks.keyFile.httpHeaders.name": V3_2,
+		"storage.luks.cex.enabled":              V3_5,
+		"kernelArguments.shouldExist":           V3_3,
+		"ignition.proxy.noProxy":                V3_1,
+		"storage.files.contents.source":         V3_0,
+		"systemd.units.dropins.contents":        V3_0,
+	}
+	for pattern, want := range cases {
+		if got := FieldSince(pattern); got != want {
+			t.Errorf("FieldSince(%q) = %s, want %s", pattern, got, want)
+		}
+	}
+}
+
+// isPathPrefix reports whether dotted path p is q or one of its ancestors.
+func isPathPrefix(p, q string) bool {
+	return p == q || strings.HasPrefix(q, p+".")
+}
+
+// TestValidateGoConfigWithNewerFields checks that a config built in Go
+// cannot use fields its declared version lacks.
+func TestValidateGoConfigWithNewerFields(t *testing.T) {
+	cfg := Config{
+		Ignition:        Ignition{Version: "3.2.0", Proxy: Proxy{HTTPProxy: vStr("http://p")}},
+		KernelArguments: KernelArguments{ShouldExist: []string{"quiet"}},
+		Storage:         Storage{Luks: []Luks{{Name: "l", Discard: vBool(true)}}},
+	}
+	rep := Validate(cfg)
+	checkFinding(t, "kargs", rep, wantErr("kernelArguments", "added in 3.3.0"))
+	checkFinding(t, "discard", rep, wantErr("storage.luks.0.discard", "added in 3.4.0"))
+	for _, e := range rep.Entries {
+		if strings.HasPrefix(e.Path.String(), "ignition.proxy") || e.Path.String() == "kernelArguments.shouldExist" {
+			t.Errorf("field of the declared version or below a reported field was reported: %s", e)
+		}
+	}
+	cfg.Ignition.Version = "3.4.0"
+	for _, e := range Validate(cfg).Entries {
+		if strings.Contains(e.Message, "added in") {
+			t.Errorf("3.4.0 has these fields, got %s", e)
+		}
+	}
+}
