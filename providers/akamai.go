@@ -1,0 +1,33 @@
+package providers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+)
+
+// akamai (Linode): PUT /v1/token for a short-lived token, then GET
+// /v1/user-data with it; the user data comes back base64-encoded.
+type akamai struct{}
+
+func init() { Register(akamai{}) }
+
+func (akamai) Name() string       { return "akamai" }
+func (akamai) NeedsNetwork() bool { return true }
+
+func (akamai) FetchConfig(ctx context.Context, fc *FetchContext) ([]byte, error) {
+	token, err := fc.metadataCall(ctx, http.MethodPut, fc.metadataURL("http://169.254.169.254/v1/token"),
+		map[string]string{"Metadata-Token-Expiry-Seconds": "3600"})
+	if err != nil {
+		return nil, fmt.Errorf("akamai: getting a metadata token: %w", err)
+	}
+	body, err := fc.metadataCall(ctx, http.MethodGet, fc.metadataURL("http://169.254.169.254/v1/user-data"),
+		map[string]string{"Metadata-Token": string(token)})
+	if statusOf(err) == http.StatusNotFound {
+		return nil, ErrNoConfig
+	}
+	if err != nil {
+		return nil, fmt.Errorf("akamai: fetching user data: %w", err)
+	}
+	return decodeUserData("akamai", body, true)
+}

@@ -1,0 +1,90 @@
+package providers
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Kernel arguments Kindling reads; the ignition.* spellings are accepted so
+// images built for Ignition boot unchanged. The kindling.* one wins.
+var (
+	PlatformArgs  = []string{"kindling.platform.id", "ignition.platform.id"}
+	ConfigURLArgs = []string{"kindling.config.url", "ignition.config.url"}
+)
+
+// ParseCmdline splits a kernel command line into key/value pairs in order.
+// Double quotes group words (key="a b"); a bare word has an empty value.
+func ParseCmdline(cmdline string) [][2]string {
+	var out [][2]string
+	for _, word := range splitQuoted(cmdline) {
+		k, v, _ := strings.Cut(word, "=")
+		out = append(out, [2]string{k, strings.Trim(v, `"`)})
+	}
+	return out
+}
+
+// splitQuoted splits on whitespace outside double quotes.
+func splitQuoted(s string) []string {
+	var words []string
+	var cur strings.Builder
+	inQuote, started := false, false
+	for _, r := range s {
+		switch {
+		case r == '"':
+			inQuote = !inQuote
+			cur.WriteRune(r)
+			started = true
+		case !inQuote && (r == ' ' || r == '\t' || r == '\n'):
+			if started {
+				words = append(words, cur.String())
+				cur.Reset()
+				started = false
+			}
+		default:
+			cur.WriteRune(r)
+			started = true
+		}
+	}
+	if started {
+		words = append(words, cur.String())
+	}
+	return words
+}
+
+// CmdlineValue returns the value of the first of keys present on the
+// command line; when a key repeats, its last occurrence counts, as the
+// kernel does for its own parameters.
+func CmdlineValue(cmdline string, keys ...string) (string, bool) {
+	args := ParseCmdline(cmdline)
+	for _, key := range keys {
+		val, found := "", false
+		for _, kv := range args {
+			if kv[0] == key {
+				val, found = kv[1], true
+			}
+		}
+		if found {
+			return val, true
+		}
+	}
+	return "", false
+}
+
+// PlatformFromCmdline returns the platform id the kernel arguments name.
+func PlatformFromCmdline(cmdline string) (string, bool) {
+	return CmdlineValue(cmdline, PlatformArgs...)
+}
+
+// ReadCmdline reads root/proc/cmdline.
+func ReadCmdline(root string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(root, "/proc/cmdline"))
+	return strings.TrimSpace(string(b)), err
+}
+
+func (fc *FetchContext) cmdline() (string, error) {
+	if fc.Cmdline != "" {
+		return fc.Cmdline, nil
+	}
+	return ReadCmdline(fc.Root)
+}

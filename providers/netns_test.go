@@ -1,0 +1,59 @@
+package providers
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+)
+
+const netnsHelperEnv = "KINDLING_PROVIDERS_NETNS_HELPER"
+
+// TestAWSInNetworkNamespace runs the aws provider unchanged (real address
+// 169.254.169.254, port 80) against a fake IMDS inside a network namespace
+// this test creates, by re-running the test binary there.
+func TestAWSInNetworkNamespace(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for network namespaces")
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		t.Skip("ip (iproute2) not installed")
+	}
+	ns := fmt.Sprintf("kindling-providers-%d", os.Getpid())
+	sh(t, "ip", "netns", "add", ns)
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
+	sh(t, "ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up")
+	sh(t, "ip", "netns", "exec", ns, "ip", "addr", "add", "169.254.169.254/32", "dev", "lo")
+	cmd := exec.Command("ip", "netns", "exec", ns, os.Args[0], "-test.run=^TestNetnsHelper$", "-test.v")
+	cmd.Env = append(os.Environ(), netnsHelperEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("helper in namespace failed: %v\n%s", err, out)
+	}
+	t.Logf("%s", out)
+}
+
+// TestNetnsHelper is the part that runs inside the namespace.
+func TestNetnsHelper(t *testing.T) {
+	if os.Getenv(netnsHelperEnv) == "" {
+		t.Skip("only run by TestAWSInNetworkNamespace")
+	}
+	l, err := net.Listen("tcp", "169.254.169.254:80")
+	if err != nil {
+		t.Fatal(err)
+	}
+	imds := &fakeIMDS{userData: userData}
+	srv := &http.Server{Handler: imds, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(l)
+	defer srv.Close()
+	got, err := fetch(t, "aws", &FetchContext{MaxAttempts: 3, HTTPTimeout: 2 * time.Second})
+	if err != nil || string(got) != userData {
+		t.Fatalf("got %q, %v", got, err)
+	}
+	if imds.puts.Load() != 1 || imds.gets.Load() != 1 {
+		t.Fatalf("IMDS saw %d token and %d data requests, want 1 and 1", imds.puts.Load(), imds.gets.Load())
+	}
+}

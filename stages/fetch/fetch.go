@@ -1,0 +1,199 @@
+// Package fetch holds the fetch-offline and fetch stages. Both find the
+// platform, ask its provider for the user config, render it (merge and
+// replace references, base and system configs; see internal/render) and
+// write the result to Env.ConfigCache for the later stages.
+//
+// fetch-offline runs before networking, with a fetcher that can only read
+// data: URLs. When the config needs the network (the provider talks to a
+// metadata service, or a reference is remote) it writes no cache but the
+// marker file NeedsNetworkMarker next to it, and succeeds; the boot then
+// brings networking up and the fetch stage does the work. The fetch stage
+// does nothing when a cache already exists (fetch-offline finished the
+// job), and removes the marker when it writes the cache.
+package fetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/kindling-dev/kindling/config"
+	"github.com/kindling-dev/kindling/internal/render"
+	"github.com/kindling-dev/kindling/internal/resource"
+	"github.com/kindling-dev/kindling/providers"
+	"github.com/kindling-dev/kindling/stages"
+)
+
+// NeedsNetworkMarker is created in the config cache's directory by
+// fetch-offline when the config can only be fetched with the network.
+const NeedsNetworkMarker = "fetch-needs-network"
+
+// HostRoot is where base configs, system user configs and /proc/cmdline are
+// looked up; tests point it at a temp dir.
+var HostRoot = ""
+
+// Customize, when set, adjusts each FetchContext (tests use it to point a
+// provider at a fake metadata server).
+var Customize func(*providers.FetchContext)
+
+func init() {
+	stages.Register(stage{offline: true})
+	stages.Register(stage{})
+}
+
+type stage struct{ offline bool }
+
+func (s stage) Name() string {
+	if s.offline {
+		return "fetch-offline"
+	}
+	return "fetch"
+}
+
+func (s stage) Run(ctx context.Context, env *stages.Env, _ *config.Config) error {
+	if env.ConfigCache == "" {
+		return errors.New("no config cache path given")
+	}
+	marker := filepath.Join(filepath.Dir(env.ConfigCache), NeedsNetworkMarker)
+	if !s.offline {
+		if _, err := os.Stat(env.ConfigCache); err == nil {
+			logf(env, "config already fetched by fetch-offline, nothing to do")
+			return nil
+		}
+	}
+	if env.FetchTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, env.FetchTimeout)
+		defer cancel()
+	}
+	platform, err := platformOf(env)
+	if err != nil {
+		return err
+	}
+	p, err := providers.Get(platform)
+	if err != nil {
+		return err
+	}
+	if s.offline && providers.Needs(p) {
+		logf(env, "platform %s needs the network; leaving the config to the fetch stage", platform)
+		return markNeedsNetwork(marker)
+	}
+	res, err := s.fetchAndRender(ctx, env, p, platform)
+	if s.offline && errors.Is(err, resource.ErrNeedsNetwork) {
+		logf(env, "config needs the network (%v); leaving it to the fetch stage", err)
+		return markNeedsNetwork(marker)
+	}
+	if err != nil {
+		return err
+	}
+	env.UserConfigProvided = res.UserSource != ""
+	data, err := config.Marshal(res.Config)
+	if err != nil {
+		return err
+	}
+	if err := writeAtomic(env.ConfigCache, data); err != nil {
+		return fmt.Errorf("writing the config cache: %w", err)
+	}
+	if err := os.Remove(marker); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	logf(env, "rendered config written to %s", env.ConfigCache)
+	return nil
+}
+
+func (s stage) fetchAndRender(ctx context.Context, env *stages.Env, p providers.Provider, platform string) (render.Result, error) {
+	fopts := resource.Options{Offline: s.offline}
+	fc := &providers.FetchContext{Fetcher: resource.New(fopts), Root: HostRoot, Offline: s.offline, Log: env.Log}
+	if Customize != nil {
+		Customize(fc)
+	}
+	if env.Status != nil {
+		env.Status("fetching the config from platform %s", platform)
+	}
+	raw, err := p.FetchConfig(ctx, fc)
+	switch {
+	case errors.Is(err, providers.ErrNoConfig), err == nil && len(raw) == 0:
+		logf(env, "platform %s provided no user config", platform)
+		raw = nil
+	case err != nil:
+		return render.Result{}, fmt.Errorf("platform %s: %w", platform, err)
+	case providers.NotAConfig(raw):
+		// Cloud images often get cloud-init user data; that is not for us.
+		logf(env, "platform %s user data is a cloud-config or script, not a Kindling config; ignoring it", platform)
+		raw = nil
+	}
+	res, err := render.Render(ctx, raw, render.Options{Root: HostRoot, Platform: platform, Fetch: fopts})
+	if err != nil {
+		return res, err
+	}
+	for _, e := range res.Report.Entries {
+		if env.Log != nil {
+			env.Log.Warn(e.String())
+		}
+	}
+	if res.UserSource == "" {
+		logf(env, "no user config provided; using base configs only")
+	} else if res.UserSource != "provider" {
+		logf(env, "no user config from the platform; using system user config %s", res.UserSource)
+	}
+	return res, nil
+}
+
+// platformOf is Env.Platform, else the kernel command line's.
+func platformOf(env *stages.Env) (string, error) {
+	if env.Platform != "" {
+		return env.Platform, nil
+	}
+	cmdline, err := providers.ReadCmdline(HostRoot)
+	if err != nil {
+		return "", fmt.Errorf("no --platform given and the kernel command line is unreadable: %w", err)
+	}
+	if id, ok := providers.PlatformFromCmdline(cmdline); ok && id != "" {
+		return id, nil
+	}
+	return "", fmt.Errorf("no platform: pass --platform or the kernel argument %s=", providers.PlatformArgs[0])
+}
+
+func markNeedsNetwork(marker string) error {
+	if err := os.MkdirAll(filepath.Dir(marker), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(marker, nil, 0o644)
+}
+
+// writeAtomic writes a 0600 file via a temp file and rename, so a reader
+// never sees half a config.
+func writeAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".config-*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func logf(env *stages.Env, format string, args ...any) {
+	if env.Log != nil {
+		env.Log.Info(fmt.Sprintf(format, args...))
+	}
+}

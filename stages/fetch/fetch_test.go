@@ -1,0 +1,194 @@
+package fetch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/kindling-dev/kindling/config"
+	"github.com/kindling-dev/kindling/providers"
+	"github.com/kindling-dev/kindling/stages"
+)
+
+const userCfg = `{"ignition":{"version":"3.6.0"},"storage":{"files":[{"path":"/etc/hello","contents":{"source":"data:,hi"}}]}}`
+
+func run(t *testing.T, name string, env *stages.Env) error {
+	t.Helper()
+	s, err := stages.Get(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return s.Run(ctx, env, nil)
+}
+
+func readCache(t *testing.T, path string) config.Config {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("cache mode %v, want 0600", st.Mode().Perm())
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg config.Config
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		t.Fatalf("cache is not a config: %v\n%s", err, data)
+	}
+	return cfg
+}
+
+func setHostRoot(t *testing.T) string {
+	root := t.TempDir()
+	old := HostRoot
+	HostRoot = root
+	t.Cleanup(func() { HostRoot = old })
+	return root
+}
+
+func TestFetchFilePlatform(t *testing.T) {
+	setHostRoot(t)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "user.ign")
+	os.WriteFile(src, []byte(userCfg), 0o644)
+	t.Setenv(providers.ConfigFileEnv, src)
+	for _, stage := range []string{"fetch-offline", "fetch"} {
+		t.Run(stage, func(t *testing.T) {
+			cache := filepath.Join(t.TempDir(), "run", "kindling", "config.json")
+			env := &stages.Env{Platform: "file", ConfigCache: cache}
+			if err := run(t, stage, env); err != nil {
+				t.Fatal(err)
+			}
+			cfg := readCache(t, cache)
+			if len(cfg.Storage.Files) != 1 || cfg.Storage.Files[0].Path != "/etc/hello" {
+				t.Fatalf("cache content wrong: %+v", cfg.Storage)
+			}
+			if !env.UserConfigProvided {
+				t.Error("UserConfigProvided not set")
+			}
+		})
+	}
+}
+
+func TestFetchNoUserConfig(t *testing.T) {
+	setHostRoot(t)
+	t.Setenv(providers.ConfigFileEnv, filepath.Join(t.TempDir(), "absent.ign"))
+	cache := filepath.Join(t.TempDir(), "config.json")
+	env := &stages.Env{Platform: "file", ConfigCache: cache, UserConfigProvided: true}
+	if err := run(t, "fetch", env); err != nil {
+		t.Fatal(err)
+	}
+	if env.UserConfigProvided {
+		t.Error("UserConfigProvided should be false")
+	}
+	if cfg := readCache(t, cache); cfg.Ignition.Version == "" || len(cfg.Storage.Files) != 0 {
+		t.Fatalf("want an empty config, got %+v", cfg)
+	}
+}
+
+// TestOfflineDefersToFetch: a remote merge reference makes fetch-offline
+// leave a marker and no cache; the fetch stage then renders it and removes
+// the marker.
+func TestOfflineDefersToFetch(t *testing.T) {
+	root := setHostRoot(t)
+	child := `{"ignition":{"version":"3.6.0"},"storage":{"files":[{"path":"/etc/child"}]}}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(child)) }))
+	defer srv.Close()
+	user := fmt.Sprintf(`{"ignition":{"version":"3.6.0","config":{"merge":[{"source":%q}]}}}`, srv.URL+"/child.ign")
+	os.MkdirAll(filepath.Join(root, "proc"), 0o755)
+	os.WriteFile(filepath.Join(root, "proc/cmdline"), []byte("quiet ignition.platform.id=file\n"), 0o644)
+	src := filepath.Join(root, "user.ign")
+	os.WriteFile(src, []byte(user), 0o644)
+	t.Setenv(providers.ConfigFileEnv, src)
+
+	dir := t.TempDir()
+	cache := filepath.Join(dir, "config.json")
+	marker := filepath.Join(dir, NeedsNetworkMarker)
+	env := &stages.Env{ConfigCache: cache} // platform from the command line
+	if err := run(t, "fetch-offline", env); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(cache); err == nil {
+		t.Fatal("fetch-offline wrote a cache although the config needs the network")
+	}
+	if _, err := os.Stat(marker); err != nil {
+		t.Fatalf("no needs-network marker: %v", err)
+	}
+	if err := run(t, "fetch", env); err != nil {
+		t.Fatal(err)
+	}
+	cfg := readCache(t, cache)
+	if len(cfg.Storage.Files) != 1 || cfg.Storage.Files[0].Path != "/etc/child" {
+		t.Fatalf("merged child missing: %+v", cfg.Storage)
+	}
+	if _, err := os.Stat(marker); !os.IsNotExist(err) {
+		t.Errorf("marker still there after fetch: %v", err)
+	}
+}
+
+func TestOfflineNetworkPlatformAndFetchFromMetadata(t *testing.T) {
+	setHostRoot(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/openstack/latest/user_data" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write([]byte(userCfg))
+	}))
+	defer srv.Close()
+	Customize = func(fc *providers.FetchContext) {
+		fc.MetadataURL = srv.URL
+		fc.MaxAttempts = 2
+		// No config drive, whatever loop devices other tests have attached.
+		fc.FindDrive = func([]string) (string, error) { return "", errors.New("no drive in this test") }
+	}
+	t.Cleanup(func() { Customize = nil })
+	dir := t.TempDir()
+	env := &stages.Env{Platform: "openstack", ConfigCache: filepath.Join(dir, "config.json")}
+	if err := run(t, "fetch-offline", env); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, NeedsNetworkMarker)); err != nil {
+		t.Fatalf("no marker: %v", err)
+	}
+	if err := run(t, "fetch", env); err != nil {
+		t.Fatal(err)
+	}
+	if cfg := readCache(t, env.ConfigCache); len(cfg.Storage.Files) != 1 {
+		t.Fatalf("cache: %+v", cfg.Storage)
+	}
+}
+
+func TestFetchErrors(t *testing.T) {
+	root := setHostRoot(t)
+	os.MkdirAll(filepath.Join(root, "proc"), 0o755)
+	os.WriteFile(filepath.Join(root, "proc/cmdline"), []byte("quiet"), 0o644)
+	cache := filepath.Join(t.TempDir(), "config.json")
+	if err := run(t, "fetch", &stages.Env{ConfigCache: cache}); err == nil {
+		t.Error("no platform accepted")
+	}
+	if err := run(t, "fetch", &stages.Env{Platform: "nonesuch", ConfigCache: cache}); err == nil {
+		t.Error("unknown platform accepted")
+	}
+	src := filepath.Join(root, "bad.ign")
+	os.WriteFile(src, []byte(`{"ignition":{"version":"9.9.9"}}`), 0o644)
+	t.Setenv(providers.ConfigFileEnv, src)
+	if err := run(t, "fetch", &stages.Env{Platform: "file", ConfigCache: cache}); err == nil {
+		t.Error("invalid config accepted")
+	}
+	if _, err := os.Stat(cache); err == nil {
+		t.Error("cache written for an invalid config")
+	}
+}
