@@ -12,7 +12,7 @@ packages=()
 for group in "$@"; do
   case "$group" in
     build) ;;
-    disks) packages+=(gdisk fdisk dosfstools xfsprogs btrfs-progs e2fsprogs mdadm cryptsetup-bin util-linux udev tang clevis clevis-luks jose curl) ;;
+    disks) packages+=(gdisk fdisk dosfstools mtools genisoimage xfsprogs btrfs-progs e2fsprogs mdadm cryptsetup-bin util-linux udev tang clevis clevis-luks jose curl) ;;
     vm) packages+=(qemu-system-x86 qemu-utils dracut-core dracut-network debootstrap linux-image-cloud-amd64 cpio zstd busybox-static systemd-container) ;;
     *) echo "deps.sh: unknown group $group" >&2; exit 2 ;;
   esac

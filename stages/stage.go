@@ -26,6 +26,13 @@ type Env struct {
 	Status func(format string, args ...any)
 	// Timings collects how long each stage took, for the result file.
 	Timings map[string]time.Duration
+	// RunDir holds runtime state shared between stage processes, e.g.
+	// /run/kindling: the reboot-needed flag, stage timings, LUKS key files
+	// handed from disks to files. Empty means the config cache's directory.
+	RunDir string
+	// UserConfigProvided says whether the platform supplied a user config
+	// (false when only base configs applied); recorded in the result file.
+	UserConfigProvided bool
 }
 
 // Stage is one step of provisioning. Stages other than fetch and

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	kcommand "github.com/kindling-dev/kindling/internal/command"
+	klog "github.com/kindling-dev/kindling/internal/log"
+	"github.com/kindling-dev/kindling/stages"
+	_ "github.com/kindling-dev/kindling/stages/disks"
+	_ "github.com/kindling-dev/kindling/stages/fetch"
+	_ "github.com/kindling-dev/kindling/stages/files"
+	_ "github.com/kindling-dev/kindling/stages/kargs"
+	_ "github.com/kindling-dev/kindling/stages/mount"
+)
+
+// stageSummaries describe each stage command in `provision help`.
+var stageSummaries = map[string]string{
+	"fetch-offline": "stage: fetch the config without the network and cache it",
+	"fetch":         "stage: fetch the config over the network and cache it",
+	"kargs":         "stage: apply kernel arguments to the target's boot entries",
+	"disks":         "stage: partition disks, create RAID, LUKS volumes and filesystems",
+	"mount":         "stage: mount the config's filesystems under the target root",
+	"files":         "stage: write files, users, groups, systemd units into the target root",
+	"umount":        "stage: unmount what the mount stage mounted",
+}
+
+func init() {
+	for _, name := range stages.Order {
+		register(name, command{
+			summary: stageSummaries[name],
+			run: func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+				return runStage(name, args, stdout, stderr)
+			},
+		})
+	}
+}
+
+// stageFlags are the flags every stage command takes.
+type stageFlags struct {
+	platform     string
+	root         string
+	configCache  string
+	fetchTimeout time.Duration
+	logToStdout  bool
+	debug        bool
+}
+
+func (f *stageFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.platform, "platform", "", "platform id (e.g. qemu, aws, metal)")
+	fs.StringVar(&f.root, "root", "/sysroot", "target root directory")
+	fs.StringVar(&f.configCache, "config-cache", "/run/kindling/config.json", "rendered config cache written by fetch and read by later stages")
+	fs.DurationVar(&f.fetchTimeout, "fetch-timeout", 0, "upper bound for each fetch (0: the config's own timeouts)")
+	fs.BoolVar(&f.logToStdout, "log-to-stdout", false, "log to stdout instead of the journal")
+	fs.BoolVar(&f.debug, "debug", false, "log debug messages too (each command run)")
+}
+
+// logger builds the stage's logger and points internal/command at it.
+func (f *stageFlags) logger(stage string, stdout io.Writer) *slog.Logger {
+	opts := klog.Options{Stage: stage, Debug: f.debug}
+	if f.logToStdout {
+		opts.Out = stdout
+	}
+	l := klog.New(opts)
+	kcommand.Logger = l
+	return l
+}
+
+func (f *stageFlags) env(l *slog.Logger) *stages.Env {
+	return &stages.Env{
+		Root:               f.root,
+		ConfigCache:        f.configCache,
+		Platform:           f.platform,
+		FetchTimeout:       f.fetchTimeout,
+		Log:                l,
+		Status:             klog.Status,
+		Timings:            map[string]time.Duration{},
+		RunDir:             filepath.Dir(f.configCache),
+		UserConfigProvided: true,
+	}
+}
+
+// signalContext is cancelled by SIGINT or SIGTERM (systemd stopping us),
+// so fetches and commands end promptly.
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+func runStage(name string, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f stageFlags
+	f.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: provision %s [flags]\n\n%s.\nStages after fetch read the cached config.\n\nFlags:\n", name, stageSummaries[name])
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "provision %s: unexpected argument %q\n", name, fs.Arg(0))
+		return exitUsage
+	}
+	l := f.logger(name, stdout)
+	ctx, cancel := signalContext()
+	defer cancel()
+	if err := stages.RunOne(ctx, f.env(l), name); err != nil {
+		// The stage already logged its failure; this line is for the unit's
+		// status and for anyone running the command by hand.
+		fmt.Fprintf(stderr, "provision %s: %v\n", name, err)
+		return exitFail
+	}
+	return exitOK
+}

@@ -1,0 +1,569 @@
+// Package rootfs writes inside a target root directory without ever
+// landing outside it. Every path is resolved as if the root were "/":
+// symlinks planted in the image (absolute, or climbing with "..") are
+// followed inside the root, never out of it. On Linux 5.6 and newer the
+// kernel does this race-free (openat2 with RESOLVE_IN_ROOT); older kernels
+// get a resolver that walks one component at a time with O_NOFOLLOW.
+//
+// The final component of a path is never followed when writing: a file is
+// written to a temporary name in the same directory and renamed over the
+// old node, so a reader sees the old file or the new one, never half of it,
+// and a symlink at the destination is replaced, not written through.
+package rootfs
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+)
+
+// Root is an open target root. Methods take absolute paths as the config
+// writes them ("/etc/hostname"). They are safe for concurrent use as long
+// as concurrent calls touch different paths.
+type Root struct {
+	dir    string
+	fd     int
+	mu     sync.Mutex
+	parent map[string]int // cache of open parent directories (O_PATH)
+	// retired holds descriptors dropped from the cache, closed by Close.
+	retired []int
+}
+
+// Open opens dir as a root.
+func Open(dir string) (*Root, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	fd, err := unix.Open(abs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open root", Path: abs, Err: err}
+	}
+	return &Root{dir: abs, fd: fd, parent: map[string]int{}}, nil
+}
+
+// Dir is the root's absolute path on the host.
+func (r *Root) Dir() string { return r.dir }
+
+// Close releases the root and its cached directories.
+func (r *Root) Close() error {
+	r.forget(-1)
+	for _, fd := range r.retired {
+		unix.Close(fd)
+	}
+	r.retired = nil
+	return unix.Close(r.fd)
+}
+
+// forget drops cached parent directories; called whenever a directory or
+// symlink was replaced or removed, since a cached descriptor reached
+// through it would point at the old node. The descriptors are only closed
+// by Close: another goroutine may still be using one. keep (the parent of
+// the replaced node, itself unchanged) stays cached.
+func (r *Root) forget(keep int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for dir, fd := range r.parent {
+		if fd != keep {
+			r.retired = append(r.retired, fd)
+			delete(r.parent, dir)
+		}
+	}
+}
+
+func (r *Root) pathErr(op, path string, err error) error {
+	return &fs.PathError{Op: op, Path: filepath.Join(r.dir, path), Err: err}
+}
+
+// parentOf returns an O_PATH descriptor of path's parent directory (owned
+// by the cache; do not close) and the final name. With create, missing
+// parents are made (0755, root-owned), as the spec asks.
+func (r *Root) parentOf(path string, create bool) (int, string, error) {
+	dir, name, err := clean(path)
+	if err != nil {
+		return -1, "", err
+	}
+	fd, err := r.dirFD(dir, create)
+	if err != nil {
+		return -1, "", r.pathErr("open parent of", path, err)
+	}
+	return fd, name, nil
+}
+
+func (r *Root) dirFD(dir string, create bool) (int, error) {
+	r.mu.Lock()
+	fd, ok := r.parent[dir]
+	r.mu.Unlock()
+	if ok {
+		return fd, nil
+	}
+	fd, err := openIn(r.fd, dir, unix.O_PATH|unix.O_DIRECTORY)
+	if errors.Is(err, unix.ENOENT) && create && dir != "" {
+		if err := r.mkdirParents(dir); err != nil {
+			return -1, err
+		}
+		fd, err = openIn(r.fd, dir, unix.O_PATH|unix.O_DIRECTORY)
+	}
+	if err != nil {
+		return -1, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if cached, ok := r.parent[dir]; ok { // another goroutine was quicker
+		unix.Close(fd)
+		return cached, nil
+	}
+	r.parent[dir] = fd
+	return fd, nil
+}
+
+// mkdirParents creates dir (relative) and any missing ancestors.
+func (r *Root) mkdirParents(dir string) error {
+	up, name := "", dir
+	if i := strings.LastIndexByte(dir, '/'); i >= 0 {
+		up, name = dir[:i], dir[i+1:]
+	}
+	pfd, err := r.dirFD(up, true)
+	if err != nil {
+		return err
+	}
+	if err := unix.Mkdirat(pfd, name, 0o755); err != nil {
+		if errors.Is(err, unix.EEXIST) {
+			return nil
+		}
+		return err
+	}
+	// The umask may have trimmed the bits; parents are always 0755.
+	return unix.Fchmodat(pfd, name, 0o755, 0)
+}
+
+// Stat describes an existing node without following a final symlink.
+type Stat struct {
+	Mode uint32 // full st_mode (type and permission bits)
+	UID  int
+	GID  int
+	Size int64
+	Dev  uint64
+	Ino  uint64
+}
+
+// IsDir, IsRegular and IsSymlink report the node's type.
+func (s Stat) IsDir() bool     { return s.Mode&unix.S_IFMT == unix.S_IFDIR }
+func (s Stat) IsRegular() bool { return s.Mode&unix.S_IFMT == unix.S_IFREG }
+func (s Stat) IsSymlink() bool { return s.Mode&unix.S_IFMT == unix.S_IFLNK }
+
+// Perm is the permission part of the mode, special bits included.
+func (s Stat) Perm() uint32 { return s.Mode & 0o7777 }
+
+// Lstat describes the node at path. ok is false when nothing is there
+// (including when a parent is missing).
+func (r *Root) Lstat(path string) (st Stat, ok bool, err error) {
+	pfd, name, err := r.parentOf(path, false)
+	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
+		return Stat{}, false, nil
+	}
+	if err != nil {
+		return Stat{}, false, err
+	}
+	var s unix.Stat_t
+	if err := unix.Fstatat(pfd, name, &s, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			return Stat{}, false, nil
+		}
+		return Stat{}, false, r.pathErr("lstat", path, err)
+	}
+	return Stat{Mode: s.Mode, UID: int(s.Uid), GID: int(s.Gid), Size: s.Size, Dev: s.Dev, Ino: s.Ino}, true, nil
+}
+
+// Readlink returns the target of the symlink at path.
+func (r *Root) Readlink(path string) (string, error) {
+	pfd, name, err := r.parentOf(path, false)
+	if err != nil {
+		return "", err
+	}
+	t, err := readlinkAt(pfd, name)
+	if err != nil {
+		return "", r.pathErr("readlink", path, err)
+	}
+	return t, nil
+}
+
+// ReadFile reads a file, following symlinks inside the root.
+func (r *Root) ReadFile(path string) ([]byte, error) {
+	f, err := r.OpenFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
+}
+
+// OpenFile opens a regular file for reading, following symlinks inside
+// the root. Anything else (a FIFO planted in the image) is refused without
+// blocking.
+func (r *Root) OpenFile(path string) (*os.File, error) {
+	fd, err := openIn(r.fd, strings.TrimPrefix(path, "/"), unix.O_RDONLY|unix.O_NONBLOCK)
+	if err != nil {
+		return nil, r.pathErr("open", path, err)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		unix.Close(fd)
+		if err == nil {
+			err = errors.New("not a regular file")
+		}
+		return nil, r.pathErr("open", path, err)
+	}
+	return os.NewFile(uintptr(fd), filepath.Join(r.dir, path)), nil
+}
+
+// Resolve returns the host path path leads to, every symlink followed
+// inside the root. For tools that need a plain path (mount).
+func (r *Root) Resolve(path string) (string, error) {
+	fd, err := openIn(r.fd, strings.TrimPrefix(path, "/"), unix.O_PATH)
+	if err != nil {
+		return "", r.pathErr("resolve", path, err)
+	}
+	defer unix.Close(fd)
+	real, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd))
+	if err != nil {
+		return "", err
+	}
+	if real != r.dir && !strings.HasPrefix(real, strings.TrimSuffix(r.dir, "/")+"/") {
+		return "", r.pathErr("resolve", path, errors.New("resolves outside the root"))
+	}
+	return real, nil
+}
+
+// MkdirAll makes path and any missing parents. Parents are 0755 and owned
+// by root; path itself is left for the caller to chmod and chown. It fails
+// when a non-directory is in the way.
+func (r *Root) MkdirAll(path string) error {
+	pfd, name, err := r.parentOf(path, true)
+	if err != nil {
+		return err
+	}
+	if err := unix.Mkdirat(pfd, name, 0o700); err != nil && !errors.Is(err, unix.EEXIST) {
+		return r.pathErr("mkdir", path, err)
+	}
+	st, _, err := r.Lstat(path)
+	if err != nil {
+		return err
+	}
+	if !st.IsDir() && !st.IsSymlink() {
+		return r.pathErr("mkdir", path, unix.ENOTDIR)
+	}
+	return nil
+}
+
+// Chown sets owner and group without following a final symlink.
+func (r *Root) Chown(path string, uid, gid int) error {
+	pfd, name, err := r.parentOf(path, false)
+	if err != nil {
+		return err
+	}
+	if err := unix.Fchownat(pfd, name, uid, gid, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return r.pathErr("chown", path, err)
+	}
+	return nil
+}
+
+// Chmod sets the mode (special bits included) of a file or directory; it
+// refuses to follow a final symlink.
+func (r *Root) Chmod(path string, mode uint32) error {
+	pfd, name, err := r.parentOf(path, false)
+	if err != nil {
+		return err
+	}
+	fd, err := unix.Openat(pfd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return r.pathErr("chmod", path, err)
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return r.pathErr("chmod", path, err)
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFLNK {
+		return r.pathErr("chmod", path, errors.New("is a symlink"))
+	}
+	// fchmod does not take O_PATH descriptors; the /proc link to this
+	// exact node does, and cannot be swapped underneath us.
+	if err := unix.Chmod("/proc/self/fd/"+strconv.Itoa(fd), mode); err != nil {
+		return r.pathErr("chmod", path, err)
+	}
+	return nil
+}
+
+// RemoveAll removes the node at path, recursively for a directory, never
+// following symlinks. A missing node is not an error.
+func (r *Root) RemoveAll(path string) error {
+	pfd, name, err := r.parentOf(path, false)
+	if errors.Is(err, unix.ENOENT) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer r.forget(pfd)
+	if err := removeAt(pfd, name); err != nil && !errors.Is(err, unix.ENOENT) {
+		return r.pathErr("remove", path, err)
+	}
+	return nil
+}
+
+func removeAt(dirFD int, name string) error {
+	err := unix.Unlinkat(dirFD, name, 0)
+	if err == nil || !errors.Is(err, unix.EISDIR) {
+		return err
+	}
+	fd, err := unix.Openat(dirFD, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	dir := os.NewFile(uintptr(fd), name)
+	names, err := dir.Readdirnames(-1)
+	if err == nil {
+		for _, n := range names {
+			if err = removeAt(fd, n); err != nil && !errors.Is(err, unix.ENOENT) {
+				break
+			}
+			err = nil
+		}
+	}
+	dir.Close()
+	if err != nil {
+		return err
+	}
+	return unix.Unlinkat(dirFD, name, unix.AT_REMOVEDIR)
+}
+
+var (
+	tmpCounter atomic.Uint64
+	pid        = strconv.Itoa(os.Getpid())
+)
+
+// tmpName is a hidden name beside name that no other writer picks.
+func tmpName(name string) string {
+	if len(name) > 200 { // stay under NAME_MAX (255) with the suffix
+		name = name[:200]
+	}
+	return "." + name + ".kindling-" + pid + "-" + strconv.FormatUint(tmpCounter.Add(1), 10)
+}
+
+// Owner is a numeric owner and group; -1 leaves one unchanged.
+type Owner struct{ UID, GID int }
+
+// WriteOptions say how WriteFile lays a file down.
+type WriteOptions struct {
+	Mode  uint32 // permission bits, special bits included
+	Owner Owner
+	// Append keeps the existing file's bytes (if it is a regular file) and
+	// writes the new contents after them.
+	Append bool
+}
+
+// WriteFile writes contents to path atomically: into a temporary file in
+// the same directory, owner and mode set, then renamed over whatever was at
+// path (a symlink there is replaced, never followed). Missing parents are
+// created. On error nothing at path has changed.
+func (r *Root) WriteFile(path string, contents io.Reader, opts WriteOptions) error {
+	if contents == nil {
+		return r.WriteFileParts(path, nil, opts)
+	}
+	return r.WriteFileParts(path, []io.Reader{contents}, opts)
+}
+
+// WriteFileParts is WriteFile with the contents given as consecutive
+// parts (a file and its appended fragments), copied one after the other
+// without an intermediate buffer.
+func (r *Root) WriteFileParts(path string, parts []io.Reader, opts WriteOptions) error {
+	pfd, name, err := r.parentOf(path, true)
+	if err != nil {
+		return err
+	}
+	tmp := tmpName(name)
+	fd, err := unix.Openat(pfd, tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return r.pathErr("create", path, err)
+	}
+	f := os.NewFile(uintptr(fd), tmp)
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			unix.Unlinkat(pfd, tmp, 0)
+		}
+	}()
+	if opts.Append {
+		if err := copyExisting(pfd, name, f); err != nil {
+			return r.pathErr("append to", path, err)
+		}
+	}
+	for _, part := range parts {
+		if _, err := io.Copy(f, part); err != nil {
+			return r.pathErr("write", path, err)
+		}
+	}
+	// chown before chmod: chown clears setuid/setgid bits.
+	if err := f.Chown(opts.Owner.UID, opts.Owner.GID); err != nil {
+		return r.pathErr("chown", path, err)
+	}
+	if err := unix.Fchmod(fd, opts.Mode); err != nil {
+		return r.pathErr("chmod", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return r.pathErr("write", path, err)
+	}
+	if err := r.replace(pfd, tmp, name); err != nil {
+		return r.pathErr("rename", path, err)
+	}
+	ok = true
+	return nil
+}
+
+// copyExisting copies the regular file name (if any) into w. O_NONBLOCK
+// keeps a FIFO in the way from blocking the open; the type check refuses it.
+func copyExisting(dirFD int, name string, w io.Writer) error {
+	fd, err := unix.Openat(dirFD, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if errors.Is(err, unix.ENOENT) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	f := os.NewFile(uintptr(fd), name)
+	defer f.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return errors.New("existing node is not a regular file")
+	}
+	_, err = io.Copy(w, f)
+	return err
+}
+
+// replace renames tmp over name. rename(2) cannot replace a directory
+// with a file, so a directory in the way is removed first; callers only
+// get here when overwriting was asked for.
+func (r *Root) replace(dirFD int, tmp, name string) error {
+	// Most writes create a new node: try that first, which needs no stat.
+	err := unix.Renameat2(dirFD, tmp, dirFD, name, unix.RENAME_NOREPLACE)
+	if err == nil || !errors.Is(err, unix.EEXIST) && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOSYS) {
+		return err
+	}
+	var old unix.Stat_t
+	if unix.Fstatat(dirFD, name, &old, unix.AT_SYMLINK_NOFOLLOW) == nil {
+		switch old.Mode & unix.S_IFMT {
+		case unix.S_IFDIR:
+			if err := removeAt(dirFD, name); err != nil {
+				return err
+			}
+			defer r.forget(dirFD)
+		case unix.S_IFLNK:
+			defer r.forget(dirFD)
+		}
+	}
+	return unix.Renameat(dirFD, tmp, dirFD, name)
+}
+
+// Symlink makes path a symlink to target (stored as given), replacing
+// whatever node is at path, and sets its owner.
+func (r *Root) Symlink(target, path string, owner Owner) error {
+	pfd, name, err := r.parentOf(path, true)
+	if err != nil {
+		return err
+	}
+	tmp := tmpName(name)
+	if err := unix.Symlinkat(target, pfd, tmp); err != nil {
+		return r.pathErr("symlink", path, err)
+	}
+	if err := unix.Fchownat(pfd, tmp, owner.UID, owner.GID, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		unix.Unlinkat(pfd, tmp, 0)
+		return r.pathErr("chown", path, err)
+	}
+	if err := r.replace(pfd, tmp, name); err != nil {
+		unix.Unlinkat(pfd, tmp, 0)
+		return r.pathErr("rename", path, err)
+	}
+	return nil
+}
+
+// HardLink makes path a hard link to target (an absolute path inside the
+// root, its own symlinks resolved inside the root but a final symlink
+// linked as such), replacing whatever node is at path.
+func (r *Root) HardLink(target, path string) error {
+	tfd, tname, err := r.parentOf(target, false)
+	if err != nil {
+		return err
+	}
+	pfd, name, err := r.parentOf(path, true)
+	if err != nil {
+		return err
+	}
+	tmp := tmpName(name)
+	if err := unix.Linkat(tfd, tname, pfd, tmp, 0); err != nil {
+		return r.pathErr("link", path, fmt.Errorf("to %s: %w", target, err))
+	}
+	if err := r.replace(pfd, tmp, name); err != nil {
+		unix.Unlinkat(pfd, tmp, 0)
+		return r.pathErr("rename", path, err)
+	}
+	return nil
+}
+
+// Mkdir makes the directory path (parents created as needed) with mode and
+// owner, assuming nothing is there.
+func (r *Root) Mkdir(path string, mode uint32, owner Owner) error {
+	pfd, name, err := r.parentOf(path, true)
+	if err != nil {
+		return err
+	}
+	if err := unix.Mkdirat(pfd, name, 0o700); err != nil {
+		return r.pathErr("mkdir", path, err)
+	}
+	if err := unix.Fchownat(pfd, name, owner.UID, owner.GID, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return r.pathErr("chown", path, err)
+	}
+	// The directory was just made by us and is not a symlink.
+	if err := unix.Fchmodat(pfd, name, mode, 0); err != nil {
+		return r.pathErr("chmod", path, err)
+	}
+	return nil
+}
+
+// Sync flushes the root's filesystem to disk.
+func (r *Root) Sync() error {
+	fd, err := unix.Openat(r.fd, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	return unix.Syncfs(fd)
+}
+
+// ReadDir lists the names in the directory at path (symlinks followed
+// inside the root), unsorted. A missing directory yields no names.
+func (r *Root) ReadDir(path string) ([]string, error) {
+	fd, err := openIn(r.fd, strings.TrimPrefix(path, "/"), unix.O_RDONLY|unix.O_DIRECTORY)
+	if errors.Is(err, unix.ENOENT) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, r.pathErr("read directory", path, err)
+	}
+	f := os.NewFile(uintptr(fd), path)
+	defer f.Close()
+	return f.Readdirnames(-1)
+}

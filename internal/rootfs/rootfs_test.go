@@ -1,0 +1,268 @@
+package rootfs
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// withResolvers runs fn once with openat2 and once with the fallback
+// resolver old kernels get.
+func withResolvers(t *testing.T, fn func(t *testing.T)) {
+	for _, fallback := range []bool{false, true} {
+		name := "openat2"
+		if fallback {
+			name = "fallback"
+		}
+		t.Run(name, func(t *testing.T) {
+			old := forceFallback
+			forceFallback = fallback
+			defer func() { forceFallback = old }()
+			fn(t)
+		})
+	}
+}
+
+// setup makes a root and an "outside" directory next to it holding a
+// sentinel file whose contents must never change.
+func setup(t *testing.T) (rootDir, outside string, root *Root) {
+	t.Helper()
+	base := t.TempDir()
+	rootDir = filepath.Join(base, "root")
+	outside = filepath.Join(base, "outside")
+	for _, d := range []string{rootDir, outside} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(outside, "sentinel"), []byte("untouched"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root, err := Open(rootDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { root.Close() })
+	return rootDir, outside, root
+}
+
+func assertOutsideUntouched(t *testing.T, outside string) {
+	t.Helper()
+	entries, err := os.ReadDir(outside)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Name() != "sentinel" {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("outside directory changed: %v", names)
+	}
+	data, err := os.ReadFile(filepath.Join(outside, "sentinel"))
+	if err != nil || string(data) != "untouched" {
+		t.Errorf("sentinel changed: %q, %v", data, err)
+	}
+}
+
+func TestSymlinkEscapes(t *testing.T) {
+	cases := []struct {
+		name  string
+		plant func(rootDir, outside string) error
+		write string // path written through the planted link
+		// where it must land, relative to the root; "" when the link
+		// dangles inside the root and the write must fail instead
+		want string
+	}{
+		{
+			name:  "absolute directory link, dangling inside",
+			plant: func(r, o string) error { return os.Symlink(o, filepath.Join(r, "etc")) },
+			write: "/etc/sentinel",
+		},
+		{
+			name: "absolute directory link, target inside",
+			plant: func(r, o string) error {
+				if err := os.MkdirAll(filepath.Join(r, o), 0o755); err != nil {
+					return err
+				}
+				return os.Symlink(o, filepath.Join(r, "etc"))
+			},
+			write: "/etc/sentinel",
+			want:  "OUTSIDE/sentinel",
+		},
+		{
+			name:  "relative link climbing out, dangling inside",
+			plant: func(r, o string) error { return os.Symlink("../../../../../../outside", filepath.Join(r, "etc")) },
+			write: "/etc/sentinel",
+		},
+		{
+			name: "relative link climbing out, target inside",
+			plant: func(r, o string) error {
+				if err := os.Mkdir(filepath.Join(r, "outside"), 0o755); err != nil {
+					return err
+				}
+				return os.Symlink("../../../../../../outside", filepath.Join(r, "etc"))
+			},
+			write: "/etc/sentinel",
+			want:  "outside/sentinel",
+		},
+		{
+			name: "final component links outside",
+			plant: func(r, o string) error {
+				return os.Symlink(filepath.Join(o, "sentinel"), filepath.Join(r, "sentinel"))
+			},
+			write: "/sentinel",
+			want:  "sentinel",
+		},
+		{
+			name: "dot-dot in config path",
+			plant: func(r, o string) error {
+				return os.MkdirAll(filepath.Join(r, "a"), 0o755)
+			},
+			write: "/a/../../../outside/sentinel",
+			want:  "outside/sentinel",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			withResolvers(t, func(t *testing.T) {
+				rootDir, outside, root := setup(t)
+				if err := tc.plant(rootDir, outside); err != nil {
+					t.Fatal(err)
+				}
+				want := strings.Replace(tc.want, "OUTSIDE", outside, 1)
+				err := root.WriteFile(tc.write, strings.NewReader("written"), WriteOptions{Mode: 0o644})
+				assertOutsideUntouched(t, outside)
+				if tc.want == "" {
+					if err == nil {
+						t.Fatal("write through a dangling link succeeded")
+					}
+					return
+				}
+				if err != nil {
+					t.Fatalf("WriteFile: %v", err)
+				}
+				got, err := os.ReadFile(filepath.Join(rootDir, want))
+				if err != nil || string(got) != "written" {
+					t.Errorf("expected the write inside the root at %s: %q, %v", want, got, err)
+				}
+			})
+		})
+	}
+}
+
+func TestResolveStaysInside(t *testing.T) {
+	withResolvers(t, func(t *testing.T) {
+		rootDir, outside, root := setup(t)
+		if err := os.Symlink(outside, filepath.Join(rootDir, "mnt")); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Join(rootDir, outside), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := root.MkdirAll("/mnt/data"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := root.Resolve("/mnt/data")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := filepath.Join(rootDir, outside, "data")
+		if got != want {
+			t.Errorf("Resolve = %s, want %s", got, want)
+		}
+		assertOutsideUntouched(t, outside)
+	})
+}
+
+func TestWriteFileModeOwnerAppend(t *testing.T) {
+	withResolvers(t, func(t *testing.T) {
+		rootDir, _, root := setup(t)
+		opts := WriteOptions{Mode: 0o4750, Owner: Owner{UID: 1234, GID: 5678}}
+		if err := root.WriteFile("/a/b/c/file", strings.NewReader("one\n"), opts); err != nil {
+			t.Fatal(err)
+		}
+		opts.Append = true
+		parts := []io.Reader{strings.NewReader("two\n"), strings.NewReader("three\n")}
+		if err := root.WriteFileParts("/a/b/c/file", parts, opts); err != nil {
+			t.Fatal(err)
+		}
+		data, _ := os.ReadFile(filepath.Join(rootDir, "a/b/c/file"))
+		if string(data) != "one\ntwo\nthree\n" {
+			t.Errorf("contents %q", data)
+		}
+		st, ok, err := root.Lstat("/a/b/c/file")
+		if err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+		if st.Perm() != 0o4750 || st.UID != 1234 || st.GID != 5678 {
+			t.Errorf("got mode %o owner %d:%d", st.Perm(), st.UID, st.GID)
+		}
+		parent, _, _ := root.Lstat("/a/b")
+		if !parent.IsDir() || parent.Perm() != 0o755 || parent.UID != 0 {
+			t.Errorf("parent mode %o uid %d", parent.Perm(), parent.UID)
+		}
+		// No temporary files are left beside it.
+		entries, _ := os.ReadDir(filepath.Join(rootDir, "a/b/c"))
+		if len(entries) != 1 {
+			t.Errorf("leftovers in directory: %d entries", len(entries))
+		}
+	})
+}
+
+func TestReplaceDirectoryAndLinks(t *testing.T) {
+	withResolvers(t, func(t *testing.T) {
+		rootDir, outside, root := setup(t)
+		if err := os.MkdirAll(filepath.Join(rootDir, "x/y"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		// A link inside the doomed directory must not make removal recurse
+		// outside.
+		if err := os.Symlink(outside, filepath.Join(rootDir, "x/y/out")); err != nil {
+			t.Fatal(err)
+		}
+		if err := root.WriteFile("/x", strings.NewReader("file now"), WriteOptions{Mode: 0o600}); err != nil {
+			t.Fatal(err)
+		}
+		assertOutsideUntouched(t, outside)
+		if st, _, _ := root.Lstat("/x"); !st.IsRegular() {
+			t.Errorf("/x is not a regular file: %o", st.Mode)
+		}
+		if err := root.Symlink("/x", "/l", Owner{UID: 7, GID: 8}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := root.Readlink("/l"); got != "/x" {
+			t.Errorf("link target %q", got)
+		}
+		if err := root.HardLink("/x", "/h"); err != nil {
+			t.Fatal(err)
+		}
+		a, _ := os.Stat(filepath.Join(rootDir, "x"))
+		b, _ := os.Stat(filepath.Join(rootDir, "h"))
+		if !os.SameFile(a, b) {
+			t.Error("hard link is not the same file")
+		}
+		if err := root.RemoveAll("/x"); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok, _ := root.Lstat("/x"); ok {
+			t.Error("/x still exists")
+		}
+	})
+}
+
+func BenchmarkWriteFile(b *testing.B) {
+	root, err := Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer root.Close()
+	for i := 0; b.Loop(); i++ {
+		p := "/d" + string(rune('a'+i%20)) + "/f" + strings.Repeat("x", i%7)
+		if err := root.WriteFile(p, strings.NewReader("hello"), WriteOptions{Mode: 0o644}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,208 @@
+package disks
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/kindling-dev/kindling/internal/command"
+)
+
+// DeviceTimeout bounds how long the stage waits for a device node to
+// appear. Variables so tests can shorten them.
+var (
+	DeviceTimeout = 60 * time.Second
+	pollInterval  = 100 * time.Millisecond
+)
+
+// udevRunning says whether udevd is there to create /dev/disk/by-*
+// symlinks; without it only kernel (devtmpfs) names appear.
+func udevRunning() bool {
+	if _, err := os.Stat("/run/udev/control"); err != nil {
+		return false
+	}
+	_, err := exec.LookPath("udevadm")
+	return err == nil
+}
+
+// settle waits for udev to finish processing events, when udev runs.
+func settle(ctx context.Context) {
+	if udevRunning() {
+		command.Run(ctx, "udevadm", "settle", "--timeout=30")
+	}
+}
+
+// waitForDevice polls until path exists as a block device (following
+// symlinks) or the timeout passes; it works with and without udev.
+func waitForDevice(ctx context.Context, path string) error {
+	deadline := time.Now().Add(DeviceTimeout)
+	for {
+		fi, err := os.Stat(path)
+		if err == nil {
+			if fi.Mode()&os.ModeDevice == 0 {
+				return fmt.Errorf("%s is not a block device", path)
+			}
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("device %s did not appear within %s", path, DeviceTimeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pollInterval):
+		}
+	}
+}
+
+// rdev returns the device number of a block device path.
+func rdev(path string) (uint64, error) {
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		return 0, err
+	}
+	if st.Mode&syscall.S_IFMT != syscall.S_IFBLK {
+		return 0, fmt.Errorf("%s is not a block device", path)
+	}
+	return st.Rdev, nil
+}
+
+// sysName returns the kernel name (e.g. loop3p1) of a block device path.
+func sysName(path string) (string, error) {
+	n, err := rdev(path)
+	if err != nil {
+		return "", err
+	}
+	major, minor := (n>>8)&0xfff|(n>>32)&^0xfff, n&0xff|(n>>12)&^0xff
+	link, err := os.Readlink(fmt.Sprintf("/sys/dev/block/%d:%d", major, minor))
+	if err != nil {
+		return "", err
+	}
+	return filepath.Base(link), nil
+}
+
+// partitionPath names partition n of disk: /dev/sda + 1 = /dev/sda1,
+// /dev/loop3 + 1 = /dev/loop3p1 (kernel names, no udev needed).
+func partitionPath(disk string, n int) (string, error) {
+	name, err := sysName(disk)
+	if err != nil {
+		return "", err
+	}
+	if last := name[len(name)-1]; last >= '0' && last <= '9' {
+		return fmt.Sprintf("/dev/%sp%d", name, n), nil
+	}
+	return fmt.Sprintf("/dev/%s%d", name, n), nil
+}
+
+// inUse says why the device at path (and, with children, its partitions)
+// must not be changed: mounted, used as swap or held by another device
+// (device-mapper, md). It returns "" when the device is free.
+func inUse(path string, children bool) string {
+	name, err := sysName(path)
+	if err != nil {
+		return ""
+	}
+	names := []string{name}
+	if children {
+		entries, _ := os.ReadDir("/sys/class/block/" + name)
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), name) {
+				if _, err := os.Stat(filepath.Join("/sys/class/block", name, e.Name(), "partition")); err == nil {
+					names = append(names, e.Name())
+				}
+			}
+		}
+	}
+	mounted := mountedDevices()
+	for _, n := range names {
+		if holders, _ := os.ReadDir(filepath.Join("/sys/class/block", n, "holders")); len(holders) > 0 {
+			return fmt.Sprintf("/dev/%s is held by /dev/%s", n, holders[0].Name())
+		}
+		if where, ok := mounted[n]; ok {
+			return fmt.Sprintf("/dev/%s is %s", n, where)
+		}
+	}
+	return ""
+}
+
+// mountedDevices maps kernel device names to where they are mounted or
+// that they are active swap.
+func mountedDevices() map[string]string {
+	out := map[string]string{}
+	scan := func(file string, f func([]string)) {
+		fh, err := os.Open(file)
+		if err != nil {
+			return
+		}
+		defer fh.Close()
+		s := bufio.NewScanner(fh)
+		for s.Scan() {
+			f(strings.Fields(s.Text()))
+		}
+	}
+	add := func(dev, what string) {
+		if !strings.HasPrefix(dev, "/") {
+			return
+		}
+		if n, err := sysName(dev); err == nil {
+			out[n] = what
+		}
+	}
+	scan("/proc/mounts", func(f []string) {
+		if len(f) > 1 {
+			add(f[0], "mounted at "+f[1])
+		}
+	})
+	scan("/proc/swaps", func(f []string) {
+		if len(f) > 0 {
+			add(f[0], "active swap")
+		}
+	})
+	return out
+}
+
+// rereadPartitions makes the kernel see the new partition table. blockdev
+// asks for a whole re-read, which is refused while a partition is open and
+// on some drivers (loop) leaves the partitions out; partx then updates
+// them entry by entry, so it always runs after.
+func rereadPartitions(ctx context.Context, disk string) error {
+	command.Run(ctx, "blockdev", "--rereadpt", disk)
+	if _, err := command.Run(ctx, "partx", "-u", disk); err != nil {
+		return fmt.Errorf("the kernel did not re-read the partition table of %s: %w", disk, err)
+	}
+	settle(ctx)
+	return nil
+}
+
+// blkid probes a device directly (no cache) and returns its TYPE, LABEL
+// and UUID (PTTYPE for a partition table); an empty map means no
+// signature was found.
+func blkid(ctx context.Context, dev string) (map[string]string, error) {
+	out, err := command.Run(ctx, "blkid", "-p", "-o", "export", dev)
+	if err != nil {
+		if ee, ok := err.(*command.Error); ok {
+			if xe, ok := ee.Err.(*exec.ExitError); ok && xe.ExitCode() == 2 {
+				return map[string]string{}, nil // nothing found
+			}
+		}
+		return nil, err
+	}
+	// On a partition blkid also reports the partition entry (PART_ENTRY_*);
+	// only what is inside the device counts.
+	m := map[string]string{}
+	for _, line := range strings.Split(out, "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok && (k == "TYPE" || k == "LABEL" || k == "UUID" || k == "PTTYPE") {
+			m[k] = v
+		}
+	}
+	if m["TYPE"] == "" && m["PTTYPE"] == "" {
+		return map[string]string{}, nil
+	}
+	return m, nil
+}

@@ -1,0 +1,170 @@
+package disks
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+const (
+	typeSwap = "0657FD6D-A4AB-43C4-84E5-0933C84B4F4F"
+	guidA    = "8A2B9C1E-3F4D-4E5A-9B6C-7D8E9F0A1B2C"
+)
+
+func readTableT(t *testing.T, dev string) *table {
+	t.Helper()
+	tbl, err := readTable(context.Background(), dev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tbl
+}
+
+func TestPartitionCreation(t *testing.T) {
+	needLoop(t)
+	for _, v := range allVersions {
+		t.Run(v, func(t *testing.T) {
+			dev := loopDisk(t, 64)
+			cfg := parse(t, v, fmt.Sprintf(`{"disks":[{"device":%q,"wipeTable":true,"partitions":[
+				{"number":1,"label":"boot","sizeMiB":8,"startMiB":2,"typeGuid":%q,"guid":%q},
+				{"label":"data","sizeMiB":16},
+				{"label":"rest","sizeMiB":0}]}]}`, dev, typeSwap, guidA))
+			if _, err := runStage(t, cfg); err != nil {
+				t.Fatal(err)
+			}
+			tbl := readTableT(t, dev)
+			p1, p2, p3 := tbl.parts[1], tbl.parts[2], tbl.parts[3]
+			if p1.start != 2*2048 || p1.end-p1.start+1 != 8*2048 || !strings.EqualFold(p1.typeGUID, typeSwap) || !strings.EqualFold(p1.guid, guidA) || p1.label != "boot" {
+				t.Errorf("partition 1 = %+v", p1)
+			}
+			if p2.label != "data" || p2.end-p2.start+1 != 16*2048 || !strings.EqualFold(p2.typeGUID, linuxFilesystemType) {
+				t.Errorf("partition 2 = %+v", p2)
+			}
+			if p3.label != "rest" || tbl.freeAfter(p3) >= 2048 {
+				t.Errorf("partition 3 = %+v, free after it %d", p3, tbl.freeAfter(p3))
+			}
+			for n := 1; n <= 3; n++ {
+				if _, err := rdev(part(t, dev, n)); err != nil {
+					t.Errorf("device node of partition %d: %v", n, err)
+				}
+			}
+			// Applying the same config again keeps everything (matching).
+			if _, err := runStage(t, parse(t, v, fmt.Sprintf(`{"disks":[{"device":%q,"partitions":[
+				{"number":1,"label":"boot","sizeMiB":8,"startMiB":2,"typeGuid":%q,"guid":%q},
+				{"number":2,"label":"data","sizeMiB":16},{"number":3,"label":"rest"}]}]}`, dev, typeSwap, guidA))); err != nil {
+				t.Fatalf("re-applying a matching config: %v", err)
+			}
+			if got := readTableT(t, dev).parts; got[1] != p1 || got[2] != p2 || got[3] != p3 {
+				t.Errorf("matching partitions changed: %+v", got)
+			}
+		})
+	}
+}
+
+func TestPartitionMismatch(t *testing.T) {
+	needLoop(t)
+	dev := loopDisk(t, 64)
+	sh(t, "sgdisk", "-n", "1:0:+8M", "-c", "1:old", dev)
+	sh(t, "partx", "-u", dev)
+	cases := []struct {
+		name, part string
+		want       []string
+	}{
+		{"label", `{"number":1,"label":"new"}`, []string{"storage.disks.0.partitions.0", "label differs"}},
+		{"size", `{"number":1,"sizeMiB":16}`, []string{"storage.disks.0.partitions.0", "size differs"}},
+		{"start", `{"number":1,"startMiB":4}`, []string{"start differs"}},
+		{"type", fmt.Sprintf(`{"number":1,"typeGuid":%q}`, typeSwap), []string{"typeGuid differs"}},
+		{"shouldExist", `{"number":1,"shouldExist":false}`, []string{"shouldExist is false"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := sh(t, "sgdisk", "-p", dev)
+			_, err := runStage(t, parse(t, "3.2.0", fmt.Sprintf(`{"disks":[{"device":%q,"partitions":[%s]}]}`, dev, c.part)))
+			mustFail(t, err, c.want...)
+			if after := sh(t, "sgdisk", "-p", dev); after != before {
+				t.Errorf("the table changed although the config failed:\n%s\n%s", before, after)
+			}
+		})
+	}
+}
+
+func TestPartitionWipeEntryAndDelete(t *testing.T) {
+	needLoop(t)
+	dev := loopDisk(t, 64)
+	sh(t, "sgdisk", "-n", "1:0:+8M", "-c", "1:old", "-n", "2:0:+8M", "-c", "2:gone", dev)
+	sh(t, "partx", "-u", dev)
+	_, err := runStage(t, parse(t, "3.0.0", fmt.Sprintf(`{"disks":[{"device":%q,"partitions":[
+		{"number":1,"label":"new","sizeMiB":4,"wipePartitionEntry":true},
+		{"number":2,"shouldExist":false,"wipePartitionEntry":true}]}]}`, dev)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl := readTableT(t, dev)
+	if p := tbl.parts[1]; p.label != "new" || p.end-p.start+1 != 4*2048 {
+		t.Errorf("partition 1 not recreated: %+v", p)
+	}
+	if _, ok := tbl.parts[2]; ok {
+		t.Errorf("partition 2 not deleted")
+	}
+}
+
+func TestPartitionResize(t *testing.T) {
+	needLoop(t)
+	for _, v := range []string{"3.2.0", "3.6.0"} { // resize appeared in 3.2.0
+		t.Run(v, func(t *testing.T) {
+			dev := loopDisk(t, 64)
+			sh(t, "sgdisk", "-n", "1:0:+8M", "-c", "1:root", dev)
+			sh(t, "partx", "-u", dev)
+			before := readTableT(t, dev).parts[1]
+			if _, err := runStage(t, parse(t, v, fmt.Sprintf(`{"disks":[{"device":%q,"partitions":[
+				{"number":1,"label":"root","sizeMiB":0,"resize":true}]}]}`, dev))); err != nil {
+				t.Fatal(err)
+			}
+			tbl := readTableT(t, dev)
+			after := tbl.parts[1]
+			if after.start != before.start || after.guid != before.guid || after.label != "root" {
+				t.Errorf("resize changed identity: before %+v after %+v", before, after)
+			}
+			if after.end <= before.end || tbl.freeAfter(after) >= 2048 {
+				t.Errorf("not grown to fill the disk: before %+v after %+v", before, after)
+			}
+		})
+	}
+}
+
+// Number 0 takes the next free slot; partitions are matched by number
+// only, so a label already on the disk does not make it match.
+func TestPartitionNumberZero(t *testing.T) {
+	needLoop(t)
+	dev := loopDisk(t, 64)
+	sh(t, "sgdisk", "-n", "1:0:+8M", "-c", "1:a", "-n", "3:0:+8M", "-c", "3:b", dev)
+	sh(t, "partx", "-u", dev)
+	if _, err := runStage(t, parse(t, "3.1.0", fmt.Sprintf(`{"disks":[{"device":%q,"partitions":[
+		{"label":"b","sizeMiB":4},{"label":"c","sizeMiB":4}]}]}`, dev))); err != nil {
+		t.Fatal(err)
+	}
+	tbl := readTableT(t, dev)
+	if len(tbl.parts) != 4 || tbl.parts[2].label != "b" || tbl.parts[4].label != "c" || tbl.parts[3].label != "b" {
+		t.Errorf("table = %+v", tbl.parts)
+	}
+}
+
+func TestPartitionInUseRefused(t *testing.T) {
+	needLoop(t)
+	dev := loopDisk(t, 64)
+	sh(t, "sgdisk", "-n", "1:0:+16M", dev)
+	sh(t, "partx", "-u", dev)
+	p1 := part(t, dev, 1)
+	sh(t, "mkfs.ext4", "-q", p1)
+	mnt := t.TempDir()
+	sh(t, "mount", p1, mnt)
+	defer sh(t, "umount", mnt)
+	_, err := runStage(t, parse(t, "3.0.0", fmt.Sprintf(`{"disks":[{"device":%q,"wipeTable":true}]}`, dev)))
+	mustFail(t, err, "storage.disks.0", "refusing", "mounted at "+mnt)
+	_, err = runStage(t, parse(t, "3.0.0", fmt.Sprintf(`{"filesystems":[{"device":%q,"format":"xfs","wipeFilesystem":true}]}`, p1)))
+	mustFail(t, err, "storage.filesystems.0", "refusing")
+	if got := blkidOf(t, p1)["TYPE"]; got != "ext4" {
+		t.Errorf("mounted filesystem changed to %q", got)
+	}
+}

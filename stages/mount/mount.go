@@ -1,0 +1,215 @@
+// Package mount holds the mount and umount stages: mount every filesystem
+// of the config that has a path under the target root, shallowest first so
+// that /var is mounted before /var/log, and unmount them in reverse once
+// the files stage is done.
+package mount
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/kindling-dev/kindling/config"
+	"github.com/kindling-dev/kindling/config/report"
+	"github.com/kindling-dev/kindling/internal/command"
+	"github.com/kindling-dev/kindling/internal/rootfs"
+	"github.com/kindling-dev/kindling/stages"
+)
+
+func init() {
+	stages.Register(mountStage{})
+	stages.Register(umountStage{})
+}
+
+// target is one filesystem to mount, with its config index for messages.
+type target struct {
+	index int
+	fs    config.Filesystem
+	path  string // cleaned, absolute, inside the root
+}
+
+// targets lists the filesystems that have a path, shallowest first.
+// Swap and "none" are never mounted.
+func targets(cfg *config.Config) []target {
+	var out []target
+	for i, fs := range cfg.Storage.Filesystems {
+		p := strings.TrimSpace(deref(fs.Path))
+		if p == "" {
+			continue
+		}
+		switch deref(fs.Format) {
+		case "swap", "none":
+			continue
+		}
+		out = append(out, target{index: i, fs: fs, path: path.Clean("/" + p)})
+	}
+	sort.SliceStable(out, func(a, b int) bool { return depth(out[a].path) < depth(out[b].path) })
+	return out
+}
+
+func depth(p string) int {
+	if p == "/" {
+		return 0
+	}
+	return strings.Count(p, "/")
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func cfgPath(t target) report.Path { return report.Path{"storage", "filesystems", t.index} }
+
+type mountStage struct{}
+
+func (mountStage) Name() string { return "mount" }
+
+func (mountStage) Run(ctx context.Context, env *stages.Env, cfg *config.Config) error {
+	if env.Log == nil {
+		env.Log = slog.New(slog.DiscardHandler)
+	}
+	list := targets(cfg)
+	if len(list) == 0 {
+		return nil
+	}
+	var done []string
+	for _, t := range list {
+		env.Progress("mount: %s on %s", t.fs.Device, t.path)
+		where, err := mountOne(ctx, env.Root, t)
+		if err != nil {
+			// Leave nothing half-mounted behind.
+			for i := len(done) - 1; i >= 0; i-- {
+				command.Run(ctx, "umount", done[i])
+			}
+			return stages.Errorf(cfgPath(t), t.fs.Device, "%w", err)
+		}
+		env.Log.Info("mounted", "device", t.fs.Device, "path", where)
+		done = append(done, where)
+	}
+	return nil
+}
+
+// mountOne creates the mount point inside the root (symlinks resolved
+// inside it) and mounts the device there. The root is opened afresh each
+// time and closed before returning: a descriptor held on a mount point
+// would make unmounting it fail as busy.
+func mountOne(ctx context.Context, rootDir string, t target) (string, error) {
+	root, err := rootfs.Open(rootDir)
+	if err != nil {
+		return "", err
+	}
+	defer root.Close()
+	where := root.Dir()
+	if t.path != "/" {
+		if err := root.MkdirAll(t.path); err != nil {
+			return "", fmt.Errorf("creating the mount point %s: %w", t.path, err)
+		}
+		if where, err = root.Resolve(t.path); err != nil {
+			return "", err
+		}
+	}
+	args := []string{}
+	if f := deref(t.fs.Format); f != "" {
+		args = append(args, "-t", f)
+	}
+	if len(t.fs.MountOptions) > 0 {
+		args = append(args, "-o", strings.Join(t.fs.MountOptions, ","))
+	}
+	args = append(args, t.fs.Device, where)
+	if _, err := command.Run(ctx, "mount", args...); err != nil {
+		return "", err
+	}
+	return where, nil
+}
+
+type umountStage struct{}
+
+func (umountStage) Name() string { return "umount" }
+
+// Run unmounts in reverse order what mount mounted. A path that is not a
+// mount point (mount did not get that far) is skipped.
+func (umountStage) Run(ctx context.Context, env *stages.Env, cfg *config.Config) error {
+	if env.Log == nil {
+		env.Log = slog.New(slog.DiscardHandler)
+	}
+	list := targets(cfg)
+	if len(list) == 0 {
+		return nil
+	}
+	root, err := rootfs.Open(env.Root)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	mounted, err := mountPoints()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for i := len(list) - 1; i >= 0; i-- {
+		t := list[i]
+		where := root.Dir()
+		if t.path != "/" {
+			if where, err = root.Resolve(t.path); err != nil {
+				continue // the mount point was never made
+			}
+		}
+		if !mounted[where] {
+			continue
+		}
+		env.Progress("umount: %s", where)
+		if _, err := command.Run(ctx, "umount", where); err != nil {
+			errs = append(errs, stages.Errorf(cfgPath(t), t.fs.Device, "%w", err))
+			continue
+		}
+		env.Log.Info("unmounted", "path", where)
+	}
+	return errors.Join(errs...)
+}
+
+// mountPoints returns the current mount points, from /proc/self/mountinfo.
+func mountPoints() (map[string]bool, error) {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	out := map[string]bool{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) > 4 {
+			out[unescape(fields[4])] = true
+		}
+	}
+	return out, sc.Err()
+}
+
+// unescape decodes mountinfo's octal escapes (\040 for a space).
+func unescape(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			var v int
+			if _, err := fmt.Sscanf(s[i+1:i+4], "%03o", &v); err == nil {
+				b.WriteByte(byte(v))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}

@@ -1,0 +1,144 @@
+package mount
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kindling-dev/kindling/config"
+	"github.com/kindling-dev/kindling/stages"
+)
+
+// loopExt4 makes a small ext4 image on a loop device and returns the
+// device; cleanup detaches it.
+func loopExt4(t *testing.T) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for loop devices")
+	}
+	img := filepath.Join(t.TempDir(), "fs.img")
+	if err := os.WriteFile(img, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(img, 16<<20); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mkfs.ext4", "-q", "-F", img).CombinedOutput(); err != nil {
+		t.Fatalf("mkfs.ext4: %v: %s", err, out)
+	}
+	out, err := exec.Command("losetup", "--find", "--show", img).Output()
+	if err != nil {
+		t.Fatalf("losetup: %v", err)
+	}
+	dev := strings.TrimSpace(string(out))
+	t.Cleanup(func() { exec.Command("losetup", "-d", dev).Run() })
+	return dev
+}
+
+func parse(t *testing.T, version, storage string) *config.Config {
+	t.Helper()
+	cfg, rep, err := config.Parse([]byte(fmt.Sprintf(`{"ignition":{"version":%q},"storage":%s}`, version, storage)))
+	if err != nil {
+		t.Fatalf("%v\n%v", err, rep)
+	}
+	return &cfg
+}
+
+func isMounted(t *testing.T, path string) bool {
+	t.Helper()
+	m, err := mountPoints()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m[path]
+}
+
+func TestMountShallowestFirstThenUmount(t *testing.T) {
+	outer, inner := loopExt4(t), loopExt4(t)
+	for _, v := range []string{"3.1.0", "3.6.0"} { // mountOptions exist since 3.1.0
+		t.Run(v, func(t *testing.T) {
+			root := t.TempDir()
+			outside := t.TempDir()
+			// An absolute symlink planted in the image must lead inside the root.
+			if err := os.MkdirAll(filepath.Join(root, outside), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(outside, filepath.Join(root, "var")); err != nil {
+				t.Fatal(err)
+			}
+			// Listed deepest first: the stage must reorder.
+			cfg := parse(t, v, fmt.Sprintf(`{"filesystems":[
+				{"device":%q,"format":"ext4","path":"/var/log","mountOptions":["noatime"]},
+				{"device":%q,"format":"ext4","path":"/var"},
+				{"device":"/dev/null","format":"swap","path":"/swap"}]}`, inner, outer))
+			env := &stages.Env{Root: root, RunDir: t.TempDir()}
+			umount, _ := stages.Get("umount")
+			t.Cleanup(func() { umount.Run(context.Background(), env, cfg) })
+
+			mount, _ := stages.Get("mount")
+			if err := mount.Run(context.Background(), env, cfg); err != nil {
+				t.Fatal(err)
+			}
+			varDir := filepath.Join(root, outside)
+			logDir := filepath.Join(varDir, "log")
+			if !isMounted(t, varDir) || !isMounted(t, logDir) {
+				t.Fatalf("not mounted: %s %v, %s %v", varDir, isMounted(t, varDir), logDir, isMounted(t, logDir))
+			}
+			if isMounted(t, outside) {
+				t.Fatal("mounted outside the root")
+			}
+			if _, err := os.Stat(filepath.Join(root, "swap")); err == nil {
+				t.Error("a mount point was made for swap")
+			}
+			// /var/log sits on the inner filesystem, inside /var's.
+			if err := os.WriteFile(filepath.Join(logDir, "probe"), []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := umount.Run(context.Background(), env, cfg); err != nil {
+				t.Fatal(err)
+			}
+			if isMounted(t, varDir) || isMounted(t, logDir) {
+				t.Fatal("still mounted after umount")
+			}
+			if _, err := os.Stat(filepath.Join(logDir, "probe")); err == nil {
+				t.Error("probe visible after umount: it was not on the mounted filesystem")
+			}
+			// umount again is harmless.
+			if err := umount.Run(context.Background(), env, cfg); err != nil {
+				t.Errorf("second umount: %v", err)
+			}
+		})
+	}
+}
+
+func TestMountErrorNamesConfigPath(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	dev := loopExt4(t)
+	root := t.TempDir()
+	cfg := parse(t, "3.0.0", fmt.Sprintf(`{"filesystems":[
+		{"device":%q,"format":"ext4","path":"/a"},
+		{"device":"/dev/does-not-exist","format":"ext4","path":"/a/b"}]}`, dev))
+	env := &stages.Env{Root: root, RunDir: t.TempDir()}
+	mount, _ := stages.Get("mount")
+	err := mount.Run(context.Background(), env, cfg)
+	if err == nil || !strings.Contains(err.Error(), "storage.filesystems.1 (/dev/does-not-exist)") {
+		t.Fatalf("got %v", err)
+	}
+	// The first mount was rolled back.
+	if isMounted(t, filepath.Join(root, "a")) {
+		exec.Command("umount", filepath.Join(root, "a")).Run()
+		t.Fatal("first filesystem left mounted after the failure")
+	}
+}
+
+func TestUnescape(t *testing.T) {
+	if got := unescape(`/mnt/a\040b\011c`); got != "/mnt/a b\tc" {
+		t.Errorf("got %q", got)
+	}
+}

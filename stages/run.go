@@ -1,0 +1,309 @@
+package stages
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/kindling-dev/kindling/config"
+	"github.com/kindling-dev/kindling/config/report"
+	"github.com/kindling-dev/kindling/internal/resource"
+)
+
+// Files under Env.RunDir that stages share across processes.
+const (
+	// RebootNeededFile is created when a stage changed something (kernel
+	// arguments) that only takes effect after a reboot.
+	RebootNeededFile = "reboot-needed"
+	// TimingsFile accumulates stage durations for the result file.
+	TimingsFile = "timings.json"
+	// NoUserConfigFile is left by the fetch stages when the platform had
+	// no user config and only base configs apply.
+	NoUserConfigFile = "no-user-config"
+)
+
+// ConfigError ties an error to the config entry that caused it, so every
+// message names its config path.
+type ConfigError struct {
+	Path report.Path
+	What string // a short description of the entry, e.g. the file path
+	Err  error
+}
+
+func (e *ConfigError) Error() string {
+	if e.What == "" {
+		return fmt.Sprintf("%s: %v", e.Path, e.Err)
+	}
+	return fmt.Sprintf("%s (%s): %v", e.Path, e.What, e.Err)
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// Errorf returns a ConfigError for path.
+func Errorf(path report.Path, what, format string, args ...any) error {
+	return &ConfigError{Path: path, What: what, Err: fmt.Errorf(format, args...)}
+}
+
+// RunDirPath returns the runtime state directory of env.
+func (env *Env) RunDirPath() string {
+	if env.RunDir != "" {
+		return env.RunDir
+	}
+	if env.ConfigCache != "" {
+		return filepath.Dir(env.ConfigCache)
+	}
+	return "/run/kindling"
+}
+
+// RequestReboot records that the machine must reboot before it is used.
+func (env *Env) RequestReboot(reason string) error {
+	dir := env.RunDirPath()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, RebootNeededFile), []byte(reason+"\n"), 0o644); err != nil {
+		return err
+	}
+	env.logf("reboot requested", "reason", reason)
+	return nil
+}
+
+func (env *Env) logf(msg string, args ...any) {
+	if env.Log != nil {
+		env.Log.Info(msg, args...)
+	}
+}
+
+// Progress reports progress through Status, when one is set.
+func (env *Env) Progress(format string, args ...any) {
+	if env.Status != nil {
+		env.Status(format, args...)
+	}
+}
+
+// LoadConfig reads the rendered config the fetch stages cached.
+func LoadConfig(path string) (*config.Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the cached config (did the fetch stage run?): %w", err)
+	}
+	cfg, _, err := config.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("cached config %s: %w", path, err)
+	}
+	return &cfg, nil
+}
+
+// NeedsConfig reports whether a stage consumes the rendered config; the
+// fetch stages produce it instead.
+func NeedsConfig(name string) bool {
+	return name != "fetch" && name != "fetch-offline"
+}
+
+// RunOne runs one stage the way the initramfs units do, each in its own
+// process: stages after fetch read the cached config, and the stage's
+// duration is added to the timings kept in RunDir for the result file.
+func RunOne(ctx context.Context, env *Env, name string) error {
+	s, err := Get(name)
+	if err != nil {
+		return err
+	}
+	var cfg *config.Config
+	if NeedsConfig(name) {
+		if cfg, err = LoadConfig(env.ConfigCache); err != nil {
+			return err
+		}
+		if _, err := os.Stat(filepath.Join(env.RunDirPath(), NoUserConfigFile)); err == nil {
+			env.UserConfigProvided = false
+		}
+	}
+	env.loadTimings()
+	err = env.runTimed(ctx, s, cfg, false)
+	if serr := env.saveTimings(); serr != nil && err == nil {
+		env.logf("could not save stage timings", "err", serr)
+	}
+	return err
+}
+
+// Run runs the named stages in Order in this process with an already
+// parsed config (provision apply). Unknown or unregistered names fail
+// before anything runs. When mount ran, umount runs at the end even if a
+// stage in between failed, so no filesystem stays mounted.
+func Run(ctx context.Context, env *Env, names []string, cfg *config.Config) error {
+	for _, name := range names {
+		if !slices.Contains(Order, name) {
+			return fmt.Errorf("unknown stage %q", name)
+		}
+	}
+	var todo []Stage
+	for _, name := range Order {
+		if !slices.Contains(names, name) {
+			continue
+		}
+		s, err := Get(name)
+		if err != nil {
+			return err
+		}
+		todo = append(todo, s)
+	}
+	mounted := false
+	var runErr error
+	for _, s := range todo {
+		if s.Name() == "umount" {
+			continue // below, whatever happened
+		}
+		var c *config.Config
+		if NeedsConfig(s.Name()) {
+			c = cfg
+		}
+		if err := env.runTimed(ctx, s, c, true); err != nil {
+			runErr = err
+			break
+		}
+		if s.Name() == "mount" {
+			mounted = true
+		}
+	}
+	if mounted && slices.Contains(names, "umount") {
+		s, err := Get("umount")
+		if err == nil {
+			err = env.runTimed(ctx, s, cfg, true)
+		}
+		runErr = errors.Join(runErr, err)
+	}
+	return runErr
+}
+
+// runTimed runs one stage, reports progress and records how long it took.
+// With tag, log records get a stage attribute (several stages share one
+// logger in one process).
+func (env *Env) runTimed(ctx context.Context, s Stage, cfg *config.Config, tag bool) error {
+	senv := *env
+	if env.Log != nil && tag {
+		senv.Log = env.Log.With("stage", s.Name())
+	}
+	if cfg != nil && senv.Fetcher == nil {
+		f, err := FetcherFor(ctx, cfg, env.FetchTimeout)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.Name(), err)
+		}
+		senv.Fetcher = f
+	}
+	if env.Timings == nil {
+		env.Timings = map[string]time.Duration{}
+	}
+	senv.Timings = env.Timings
+	senv.Progress("%s: starting", s.Name())
+	senv.logf("stage starting")
+	start := time.Now()
+	err := s.Run(ctx, &senv, cfg)
+	took := time.Since(start)
+	env.Timings[s.Name()] = took
+	if err != nil {
+		senv.Progress("%s: failed: %v", s.Name(), err)
+		if senv.Log != nil {
+			senv.Log.Error("stage failed", "err", err, "took", took)
+		}
+		return fmt.Errorf("%s: %w", s.Name(), err)
+	}
+	senv.Progress("%s: done", s.Name())
+	senv.logf("stage done", "took", took)
+	return nil
+}
+
+// FetcherFor builds the fetcher a config asks for: its timeouts, proxies
+// and extra certificate authorities (fetched first, through a fetcher with
+// the same proxies).
+func FetcherFor(ctx context.Context, cfg *config.Config, timeout time.Duration) (*resource.Fetcher, error) {
+	opts := resource.Options{}
+	ign := cfg.Ignition
+	if t := ign.Timeouts.HTTPResponseHeaders; t != nil {
+		opts.HTTPResponseHeaders = time.Duration(*t) * time.Second
+	}
+	if t := ign.Timeouts.HTTPTotal; t != nil {
+		opts.HTTPTotal = time.Duration(*t) * time.Second
+	}
+	if timeout > 0 && (opts.HTTPTotal == 0 || timeout < opts.HTTPTotal) {
+		opts.HTTPTotal = timeout
+	}
+	if p := ign.Proxy.HTTPProxy; p != nil {
+		opts.HTTPProxy = *p
+	}
+	if p := ign.Proxy.HTTPSProxy; p != nil {
+		opts.HTTPSProxy = *p
+	}
+	opts.NoProxy = ign.Proxy.NoProxy
+	cas := ign.Security.TLS.CertificateAuthorities
+	if len(cas) == 0 {
+		return resource.New(opts), nil
+	}
+	base := resource.New(opts)
+	for i, ca := range cas {
+		data, err := base.Fetch(ctx, RequestFor(ca))
+		if err != nil {
+			return nil, Errorf(report.Path{"ignition", "security", "tls", "certificateAuthorities", i}, deref(ca.Source), "fetching the CA bundle: %w", err)
+		}
+		opts.CABundles = append(opts.CABundles, data)
+	}
+	return resource.New(opts), nil
+}
+
+// RequestFor turns a config resource into a fetch request.
+func RequestFor(r config.Resource) resource.Request {
+	req := resource.Request{URL: deref(r.Source), Hash: deref(r.Verification.Hash), Compression: deref(r.Compression)}
+	for _, h := range r.HTTPHeaders {
+		if req.Headers == nil {
+			req.Headers = map[string][]string{}
+		}
+		req.Headers.Add(h.Name, deref(h.Value))
+	}
+	return req
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// loadTimings adds the durations earlier stage processes recorded.
+func (env *Env) loadTimings() {
+	if env.Timings == nil {
+		env.Timings = map[string]time.Duration{}
+	}
+	data, err := os.ReadFile(filepath.Join(env.RunDirPath(), TimingsFile))
+	if err != nil {
+		return
+	}
+	var saved map[string]float64 // seconds
+	if json.Unmarshal(data, &saved) != nil {
+		return
+	}
+	for k, v := range saved {
+		if _, ok := env.Timings[k]; !ok {
+			env.Timings[k] = time.Duration(v * float64(time.Second))
+		}
+	}
+}
+
+func (env *Env) saveTimings() error {
+	out := map[string]float64{}
+	for k, v := range env.Timings {
+		out[k] = v.Seconds()
+	}
+	data, err := json.Marshal(out)
+	if err != nil {
+		return err
+	}
+	dir := env.RunDirPath()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, TimingsFile), data, 0o644)
+}

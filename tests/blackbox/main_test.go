@@ -1,0 +1,229 @@
+// Package blackbox runs the real provision binary against target roots
+// made in temporary directories and checks what lands on disk: files,
+// modes, owners, links, account databases, units, boot entries. Run as
+// root (owners, useradd --root, loop devices).
+package blackbox
+
+import (
+	"bytes"
+	"crypto/sha512"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// provision is the binary under test, built once in TestMain.
+var provision string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "kindling-blackbox-*")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	provision = filepath.Join(dir, "provision")
+	build := exec.Command("go", "build", "-o", provision, "github.com/kindling-dev/kindling/cmd/provision")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building provision:", err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+var allVersions = []string{"3.0.0", "3.1.0", "3.2.0", "3.3.0", "3.4.0", "3.5.0", "3.6.0"}
+
+func versionsSince(v string) []string {
+	for i, x := range allVersions {
+		if x == v {
+			return allVersions[i:]
+		}
+	}
+	panic("unknown version " + v)
+}
+
+func needRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+}
+
+// result of one provision run.
+type result struct {
+	code   int
+	output string
+}
+
+// run runs provision with args; each run is bounded in time.
+func run(t *testing.T, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(provision, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET=")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("provision %v did not finish in 2 minutes:\n%s", args, out.String())
+	}
+	return result{code: cmd.ProcessState.ExitCode(), output: out.String()}
+}
+
+// writeConfig writes a config of the given version whose other top-level
+// keys are body (a JSON fragment starting with a comma, or "").
+func writeConfig(t *testing.T, version, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "config.json")
+	data := fmt.Sprintf(`{"ignition":{"version":%q}%s}`, version, body)
+	if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// apply runs `provision apply --root root config` and fails the test on a
+// non-zero exit.
+func apply(t *testing.T, root, cfg string) string {
+	t.Helper()
+	r := run(t, "apply", "--log-to-stdout", "--root", root, cfg)
+	if r.code != 0 {
+		t.Fatalf("provision apply exited %d:\n%s", r.code, r.output)
+	}
+	return r.output
+}
+
+// newRoot makes a minimal target root with the account databases
+// useradd --root needs: root, a "svc" user (900) and a "svcgrp" group (901).
+func newRoot(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "root")
+	files := map[string]string{
+		"etc/passwd":        "root:x:0:0:root:/root:/bin/sh\nsvc:x:900:900::/var/lib/svc:/bin/false\n",
+		"etc/group":         "root:x:0:\nsudo:x:27:\nsvc:x:900:\nsvcgrp:x:901:\n",
+		"etc/shadow":        "root:*:19000:0:99999:7:::\nsvc:!:19000::::::\n",
+		"etc/gshadow":       "root:*::\nsudo:*::\nsvc:!::\nsvcgrp:!::\n",
+		"etc/login.defs":    "UID_MIN 1000\nUID_MAX 60000\nGID_MIN 1000\nGID_MAX 60000\nSYS_UID_MIN 100\nSYS_UID_MAX 999\nSYS_GID_MIN 100\nSYS_GID_MAX 999\n",
+		"etc/skel/.profile": "# skel\n",
+		"usr/lib/systemd/system/stock.service": "[Unit]\nDescription=stock\n[Service]\nExecStart=/bin/true\n" +
+			"[Install]\nWantedBy=multi-user.target\nRequiredBy=important.target\nAlias=stock-alias.service\n",
+		"usr/lib/systemd/system/getty@.service": "[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=getty.target\nDefaultInstance=tty1\n",
+	}
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		mode := os.FileMode(0o644)
+		if strings.Contains(name, "shadow") {
+			mode = 0o600
+		}
+		if err := os.WriteFile(p, []byte(body), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// dataURL encodes s as a percent-encoded data: URL.
+func dataURL(s string) string { return "data:," + url.PathEscape(s) }
+
+func sha512Of(s string) string {
+	sum := sha512.Sum512([]byte(s))
+	return "sha512-" + hex.EncodeToString(sum[:])
+}
+
+// snapshot describes every node under dir: path, type, mode, owner,
+// size, symlink target and contents hash, so two snapshots compare equal
+// exactly when nothing changed.
+func snapshot(t *testing.T, dir string) string {
+	t.Helper()
+	var lines []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		st := fi.Sys().(*syscall.Stat_t)
+		line := fmt.Sprintf("%s %v %d:%d %d", strings.TrimPrefix(p, dir), fi.Mode(), st.Uid, st.Gid, fi.Size())
+		switch {
+		case fi.Mode()&fs.ModeSymlink != 0:
+			target, _ := os.Readlink(p)
+			line += " -> " + target
+		case fi.Mode().IsRegular():
+			data, _ := os.ReadFile(p)
+			sum := sha512.Sum512(data)
+			line += " " + hex.EncodeToString(sum[:8])
+		}
+		lines = append(lines, line)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(lines)
+	return strings.Join(lines, "\n")
+}
+
+// node checks one path's type/permission bits and owner.
+func checkNode(t *testing.T, path string, mode fs.FileMode, uid, gid int) {
+	t.Helper()
+	fi, err := os.Lstat(path)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	st := fi.Sys().(*syscall.Stat_t)
+	if fi.Mode() != mode || int(st.Uid) != uid || int(st.Gid) != gid {
+		t.Errorf("%s: %v %d:%d, want %v %d:%d", path, fi.Mode(), st.Uid, st.Gid, mode, uid, gid)
+	}
+}
+
+func checkContents(t *testing.T, path, want string) {
+	t.Helper()
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	if string(got) != want {
+		t.Errorf("%s: %q, want %q", path, got, want)
+	}
+}
+
+// line returns the line of a colon-separated database starting with name:.
+func line(t *testing.T, path, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(l, name+":") {
+			return l
+		}
+	}
+	return ""
+}
