@@ -1,0 +1,467 @@
+package transpile
+
+import (
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode"
+
+	"github.com/kindling-dev/kindling/config"
+	"github.com/kindling-dev/kindling/config/report"
+	"go.yaml.in/yaml/v3"
+)
+
+// aliasAllowance bounds how many nodes aliases may add beyond the nodes
+// written in the document, so that an alias bomb fails cleanly and fast
+// instead of eating memory and time.
+const aliasAllowance = 20_000
+
+// countNodes counts the nodes written in the document (aliases not followed).
+func countNodes(n *yaml.Node) int {
+	c := 1
+	for _, k := range n.Content {
+		c += countNodes(k)
+	}
+	return c
+}
+
+// pos is a 1-based line and column in the YAML source.
+type pos struct{ line, col int }
+
+// decoder turns a YAML tree into a config.Config, remembering for each JSON
+// path the YAML node that produced it.
+type decoder struct {
+	vv      *variantVersion
+	name    string // "fcos 1.5.0", for messages
+	rep     report.Report
+	where   map[string]pos
+	local   *localFiles
+	visited int
+	budget  int  // visits allowed: nodes written plus aliasAllowance
+	tooBig  bool // the expansion budget ran out (reported once)
+	sugar   pendingSugar
+}
+
+// pendingSugar holds sugar that needs the whole config (it adds entries to
+// other lists), applied once decoding is done.
+type pendingSugar struct {
+	trees      []*yaml.Node
+	mountUnits []mountUnitReq
+	bootDevice *yaml.Node
+	grub       *yaml.Node
+	openshift  *yaml.Node
+	metadata   *yaml.Node
+}
+
+type mountUnitReq struct {
+	index int // into storage.filesystems
+	node  *yaml.Node
+}
+
+func (d *decoder) errorAt(n *yaml.Node, path report.Path, format string, args ...any) {
+	d.addAt(report.Error, n, path, format, args...)
+}
+
+func (d *decoder) warnAt(n *yaml.Node, path report.Path, format string, args ...any) {
+	d.addAt(report.Warning, n, path, format, args...)
+}
+
+func (d *decoder) addAt(level report.Level, n *yaml.Node, path report.Path, format string, args ...any) {
+	e := report.Entry{Level: level, Path: path, Message: fmt.Sprintf(format, args...), Offset: -1}
+	if n != nil {
+		e.Line, e.Column = n.Line, n.Column
+	}
+	d.rep.Entries = append(d.rep.Entries, e)
+}
+
+// mark records that the JSON path was produced by node n.
+func (d *decoder) mark(path report.Path, n *yaml.Node) {
+	if n != nil {
+		d.where[pathKey(path)] = pos{n.Line, n.Column}
+	}
+}
+
+// pathKey is a cheap map key for a path (report.Path.String formats with
+// fmt, which is too slow for every node of a large document).
+func pathKey(path report.Path) string {
+	var b strings.Builder
+	for _, e := range path {
+		switch v := e.(type) {
+		case int:
+			b.WriteString(strconv.Itoa(v))
+		case string:
+			b.WriteString(v)
+		}
+		b.WriteByte('.')
+	}
+	return b.String()
+}
+
+// resolve follows aliases and counts nodes against the expansion budget.
+func (d *decoder) resolve(n *yaml.Node) (*yaml.Node, bool) {
+	orig := n
+	for depth := 0; n != nil && n.Kind == yaml.AliasNode; depth++ {
+		if depth > 100 {
+			n = nil
+		} else {
+			n = n.Alias
+		}
+	}
+	d.visited++
+	if n == nil || d.visited > d.budget {
+		if !d.tooBig {
+			d.tooBig = true
+			d.errorAt(orig, nil, "aliases expand the document too much (more than %d nodes beyond those written)", aliasAllowance)
+		}
+		return orig, false
+	}
+	return n, true
+}
+
+// field is one settable key of a struct in the dialect.
+type field struct {
+	yamlName string
+	jsonName string
+	index    []int
+}
+
+var fieldCache sync.Map // reflect.Type → map[string]*field
+
+// fieldsOf derives the dialect's keys from the model's JSON names by
+// reflection, so every JSON field is reachable without a hand-kept list.
+func fieldsOf(t reflect.Type) map[string]*field {
+	if f, ok := fieldCache.Load(t); ok {
+		return f.(map[string]*field)
+	}
+	m := map[string]*field{}
+	collect(t, nil, m)
+	if t == reflect.TypeOf(config.Ignition{}) {
+		delete(m, "version") // set from the variant, never written by hand
+	}
+	fieldCache.Store(t, m)
+	return m
+}
+
+func collect(t reflect.Type, prefix []int, m map[string]*field) {
+	for i := 0; i < t.NumField(); i++ {
+		sf := t.Field(i)
+		index := append(append([]int(nil), prefix...), i)
+		if sf.Anonymous {
+			collect(sf.Type, index, m)
+			continue
+		}
+		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		m[snake(name)] = &field{yamlName: snake(name), jsonName: name, index: index}
+	}
+}
+
+// snake turns a JSON camelCase name into the dialect's snake_case one:
+// httpHeaders → http_headers, sizeMiB → size_mib, typeGuid → type_guid.
+func snake(name string) string {
+	if s, ok := snakeExceptions[name]; ok {
+		return s
+	}
+	var b strings.Builder
+	runes := []rune(name)
+	for i, r := range runes {
+		if unicode.IsUpper(r) {
+			prevLower := i > 0 && !unicode.IsUpper(runes[i-1])
+			nextLower := i+1 < len(runes) && unicode.IsLower(runes[i+1])
+			if i > 0 && (prevLower || nextLower) {
+				b.WriteByte('_')
+			}
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// snakeExceptions are names whose mechanical form differs from the dialect.
+var snakeExceptions = map[string]string{
+	"sizeMiB":  "size_mib",
+	"startMiB": "start_mib",
+}
+
+// sugarFunc handles one extra key on a struct type. parent is the struct
+// being filled; path and pattern are the struct's JSON path and pattern.
+type sugarFunc func(d *decoder, key, val *yaml.Node, parent reflect.Value, path report.Path, pattern string)
+
+type sugarKey struct {
+	feature string
+	apply   sugarFunc
+}
+
+// sugarKeys lists, per model type, the extra keys the dialect accepts.
+var sugarKeys map[reflect.Type]map[string]sugarKey
+
+// finishers run after a struct of the type is decoded (cross-key checks).
+var finishers map[reflect.Type]func(d *decoder, n *yaml.Node, v reflect.Value, path report.Path, pattern string, seen map[string]*yaml.Node)
+
+// decode fills v from node n. path is the JSON path, pattern the JSON keys
+// without indexes (the key of config.FieldSince and the variant tables).
+func (d *decoder) decode(n *yaml.Node, v reflect.Value, path report.Path, pattern string) {
+	n, ok := d.resolve(n)
+	if !ok {
+		return
+	}
+	if isNull(n) {
+		return
+	}
+	d.mark(path, n)
+	switch v.Kind() {
+	case reflect.Pointer:
+		elem := reflect.New(v.Type().Elem())
+		if d.scalarInto(n, elem.Elem(), path, pattern) {
+			v.Set(elem)
+		}
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			d.errorAt(n, path, "expected a list, found %s", describe(n))
+			return
+		}
+		out := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+		for i, item := range n.Content {
+			d.decode(item, out.Index(i), path.Append(i), pattern)
+		}
+		v.Set(out)
+	case reflect.Struct:
+		d.decodeStruct(n, v, path, pattern)
+	default:
+		d.scalarInto(n, v, path, pattern)
+	}
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
+}
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	}
+	switch n.ShortTag() {
+	case "!!int", "!!float":
+		return "the number " + n.Value
+	case "!!bool":
+		return "the boolean " + n.Value
+	}
+	return fmt.Sprintf("%q", n.Value)
+}
+
+// scalarInto sets a string, int or bool from a scalar node.
+func (d *decoder) scalarInto(n *yaml.Node, v reflect.Value, path report.Path, pattern string) bool {
+	if v.Kind() == reflect.Struct {
+		d.decodeStruct(n, v, path, pattern)
+		return true
+	}
+	if n.Kind != yaml.ScalarNode {
+		d.errorAt(n, path, "expected %s, found %s", kindName(v.Kind()), describe(n))
+		return false
+	}
+	tag := n.ShortTag()
+	switch v.Kind() {
+	case reflect.String:
+		if tag != "!!str" {
+			d.errorAt(n, path, "expected a string, found %s; quote it if it is meant as text", describe(n))
+			return false
+		}
+		v.SetString(n.Value)
+	case reflect.Int:
+		if tag != "!!int" {
+			d.errorAt(n, path, "expected an integer, found %s", describe(n))
+			return false
+		}
+		i, err := parseInt(n.Value)
+		if err != nil {
+			d.errorAt(n, path, "integer %s is out of range", n.Value)
+			return false
+		}
+		if strings.HasSuffix(pattern, ".mode") {
+			d.checkMode(n, path)
+		}
+		v.SetInt(i)
+	case reflect.Bool:
+		if tag != "!!bool" {
+			d.errorAt(n, path, "expected true or false, found %s", describe(n))
+			return false
+		}
+		v.SetBool(strings.EqualFold(n.Value, "true"))
+	default:
+		d.errorAt(n, path, "unsupported value")
+		return false
+	}
+	return true
+}
+
+func kindName(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "a string"
+	case reflect.Int:
+		return "an integer"
+	case reflect.Bool:
+		return "true or false"
+	}
+	return "a value"
+}
+
+// parseInt reads decimal, 0o/0 octal and 0x hex, as YAML writes them.
+func parseInt(s string) (int64, error) {
+	s = strings.ReplaceAll(s, "_", "")
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimLeft(s, "+-")
+	i, err := strconv.ParseInt(s, 0, 32)
+	if neg {
+		i = -i
+	}
+	return i, err
+}
+
+// checkMode warns about a mode written in decimal that reads like octal
+// permissions (644, 755): the author almost surely meant 0644.
+func (d *decoder) checkMode(n *yaml.Node, path report.Path) {
+	s := n.Value
+	if strings.HasPrefix(s, "0") || len(s) < 3 || len(s) > 4 {
+		return
+	}
+	for _, c := range s {
+		if c < '0' || c > '7' {
+			return
+		}
+	}
+	d.warnAt(n, path, "mode %s is decimal (octal %#o); write 0%s if octal permissions were meant", s, mustInt(s), s)
+}
+
+func mustInt(s string) int64 {
+	i, _ := strconv.ParseInt(s, 10, 64)
+	return i
+}
+
+// mappingPairs returns the key/value pairs of a mapping with merge keys
+// (<<) expanded, reporting duplicate keys. Explicit keys win over merged.
+func (d *decoder) mappingPairs(n *yaml.Node, path report.Path) [][2]*yaml.Node {
+	var pairs [][2]*yaml.Node
+	seen := map[string]*yaml.Node{}
+	var merged [][2]*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
+			merged = append(merged, d.mergeSources(v, path)...)
+			continue
+		}
+		if k.Kind != yaml.ScalarNode {
+			d.errorAt(k, path, "mapping keys must be plain strings")
+			continue
+		}
+		if first, dup := seen[k.Value]; dup {
+			d.errorAt(k, path.Append(k.Value), "duplicate key %q (first at line %d)", k.Value, first.Line)
+			continue
+		}
+		seen[k.Value] = k
+		pairs = append(pairs, [2]*yaml.Node{k, v})
+	}
+	for _, p := range merged {
+		if _, ok := seen[p[0].Value]; !ok {
+			seen[p[0].Value] = p[0]
+			pairs = append(pairs, p)
+		}
+	}
+	return pairs
+}
+
+// mergeSources reads the value of a merge key: a mapping or a list of them.
+func (d *decoder) mergeSources(v *yaml.Node, path report.Path) [][2]*yaml.Node {
+	v, ok := d.resolve(v)
+	if !ok {
+		return nil
+	}
+	switch v.Kind {
+	case yaml.MappingNode:
+		return d.mappingPairs(v, path)
+	case yaml.SequenceNode:
+		var out [][2]*yaml.Node
+		for _, item := range v.Content {
+			if item, ok := d.resolve(item); ok && item.Kind == yaml.MappingNode {
+				out = append(out, d.mappingPairs(item, path)...)
+			} else {
+				d.errorAt(item, path, "a merge key (<<) takes a mapping or a list of mappings")
+			}
+		}
+		return out
+	}
+	d.errorAt(v, path, "a merge key (<<) takes a mapping or a list of mappings")
+	return nil
+}
+
+func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path report.Path, pattern string) {
+	if n.Kind != yaml.MappingNode {
+		d.errorAt(n, path, "expected a mapping, found %s", describe(n))
+		return
+	}
+	fields := fieldsOf(v.Type())
+	sugars := sugarKeys[v.Type()]
+	seen := map[string]*yaml.Node{}
+	for _, kv := range d.mappingPairs(n, path) {
+		k, val := kv[0], kv[1]
+		seen[k.Value] = k
+		if f, ok := fields[k.Value]; ok {
+			d.decodeField(k, val, v, f, path, pattern)
+			continue
+		}
+		if s, ok := sugars[k.Value]; ok {
+			if s.feature != "" && !d.vv.has(s.feature) {
+				d.errorAt(k, path.Append(k.Value), "%s is not available in %s", k.Value, d.name)
+				continue
+			}
+			s.apply(d, k, val, v, path, pattern)
+			continue
+		}
+		d.warnAt(k, path.Append(k.Value), "unknown key %q%s", k.Value, suggest(k.Value, fields, sugars))
+	}
+	if fin := finishers[v.Type()]; fin != nil {
+		fin(d, n, v, path, pattern, seen)
+	}
+}
+
+// suggest names the key the author probably meant (camelCase → snake_case).
+func suggest(key string, fields map[string]*field, sugars map[string]sugarKey) string {
+	if f, ok := fields[snake(key)]; ok && snake(key) != key {
+		return fmt.Sprintf("; did you mean %q?", f.yamlName)
+	}
+	return ""
+}
+
+func (d *decoder) decodeField(k, val *yaml.Node, v reflect.Value, f *field, path report.Path, pattern string) {
+	childPattern := f.jsonName
+	if pattern != "" {
+		childPattern = pattern + "." + f.jsonName
+	}
+	childPath := path.Append(f.jsonName)
+	if since := config.FieldSince(childPattern); d.vv.spec.Less(since) {
+		d.errorAt(k, childPath, "%s is not available in %s (it needs spec %s)", k.Value, d.name, since)
+		return
+	}
+	if d.forbidden(childPattern) {
+		d.errorAt(k, childPath, "%s is not supported by %s", k.Value, d.name)
+		return
+	}
+	d.decode(val, v.FieldByIndex(f.index), childPath, childPattern)
+}
+
+func (d *decoder) forbidden(pattern string) bool {
+	for _, f := range d.vv.forbidden {
+		if f == pattern {
+			return true
+		}
+	}
+	return false
+}

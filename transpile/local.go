@@ -1,0 +1,76 @@
+package transpile
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+)
+
+// localFiles reads files below the --files-dir directory only. os.Root
+// refuses paths that leave the directory, symlinks included.
+type localFiles struct {
+	dir  string
+	root *os.Root
+}
+
+func openLocal(dir string) (*localFiles, error) {
+	if dir == "" {
+		return &localFiles{}, nil
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("files directory: %w", err)
+	}
+	return &localFiles{dir: dir, root: root}, nil
+}
+
+func (l *localFiles) close() {
+	if l != nil && l.root != nil {
+		l.root.Close()
+	}
+}
+
+// clean checks a local path and returns it in the form os.Root expects.
+func (l *localFiles) clean(name string) (string, error) {
+	if l == nil || l.root == nil {
+		return "", errors.New("local files need a files directory (--files-dir)")
+	}
+	if name == "" {
+		return "", errors.New("local path is empty")
+	}
+	if path.IsAbs(name) || strings.HasPrefix(name, `\`) {
+		return "", fmt.Errorf("local path %q is absolute; it must be relative to the files directory", name)
+	}
+	for _, part := range strings.Split(name, "/") {
+		if part == ".." {
+			return "", fmt.Errorf("local path %q leaves the files directory", name)
+		}
+	}
+	return path.Clean(name), nil
+}
+
+func (l *localFiles) read(name string) ([]byte, error) {
+	clean, err := l.clean(name)
+	if err != nil {
+		return nil, err
+	}
+	data, err := l.root.ReadFile(clean)
+	if err != nil {
+		return nil, explainLocal(name, err)
+	}
+	return data, nil
+}
+
+// explainLocal words os.Root errors for the config's author.
+func explainLocal(name string, err error) error {
+	if strings.Contains(err.Error(), "escapes") {
+		return fmt.Errorf("local path %q leaves the files directory (through a symlink)", name)
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("local file %q does not exist in the files directory", name)
+	}
+	return fmt.Errorf("reading local file %q: %v", name, err)
+}

@@ -1,0 +1,103 @@
+package transpile
+
+import (
+	"reflect"
+
+	"github.com/kindling-dev/kindling/config/report"
+	"go.yaml.in/yaml/v3"
+)
+
+const roleLabel = "machineconfiguration.openshift.io/role"
+
+// openshiftSection is the openshift: key of the openshift variant.
+type openshiftSection struct {
+	KernelArguments []string `json:"kernelArguments"`
+	Extensions      []string `json:"extensions"`
+	FIPS            *bool    `json:"fips"`
+	KernelType      *string  `json:"kernelType"`
+}
+
+type machineConfig struct {
+	name   string
+	labels map[string]string
+	spec   openshiftSection
+}
+
+// machineConfig reads metadata and openshift for the MachineConfig wrapper.
+func (d *decoder) machineConfig(root *yaml.Node) *machineConfig {
+	mc := &machineConfig{labels: map[string]string{}}
+	if d.sugar.openshift != nil {
+		d.decode(d.sugar.openshift, reflect.ValueOf(&mc.spec).Elem(), report.Path{"openshift"}, "openshift")
+	}
+	if mc.spec.KernelType != nil && *mc.spec.KernelType != "default" && *mc.spec.KernelType != "realtime" && *mc.spec.KernelType != "64k-pages" {
+		d.errorAt(d.sugar.openshift, report.Path{"openshift", "kernel_type"}, "kernel_type must be default, realtime or 64k-pages")
+	}
+	md := d.sugar.metadata
+	if md == nil {
+		d.errorAt(root, report.Path{"metadata"}, "openshift configs need metadata.name and metadata.labels[%q]", roleLabel)
+		return mc
+	}
+	if md, ok := d.resolve(md); ok && md.Kind == yaml.MappingNode {
+		for _, kv := range d.mappingPairs(md, report.Path{"metadata"}) {
+			switch kv[0].Value {
+			case "name":
+				mc.name, _ = d.stringValue(kv[1], report.Path{"metadata", "name"})
+			case "labels":
+				d.labels(kv[1], mc.labels)
+			default:
+				d.warnAt(kv[0], report.Path{"metadata", kv[0].Value}, "unknown key %q", kv[0].Value)
+			}
+		}
+	}
+	if mc.name == "" {
+		d.errorAt(md, report.Path{"metadata", "name"}, "metadata.name is required")
+	}
+	if mc.labels[roleLabel] == "" {
+		d.errorAt(md, report.Path{"metadata", "labels"}, "metadata.labels needs %q (e.g. worker or master)", roleLabel)
+	}
+	return mc
+}
+
+func (d *decoder) labels(n *yaml.Node, into map[string]string) {
+	n, ok := d.resolve(n)
+	if !ok {
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		d.errorAt(n, report.Path{"metadata", "labels"}, "labels must be a mapping of strings")
+		return
+	}
+	for _, kv := range d.mappingPairs(n, report.Path{"metadata", "labels"}) {
+		if s, ok := d.stringValue(kv[1], report.Path{"metadata", "labels", kv[0].Value}); ok {
+			into[kv[0].Value] = s
+		}
+	}
+}
+
+// render wraps the JSON config in a MachineConfig and writes it as YAML.
+func (mc *machineConfig) render(cfgJSON []byte) ([]byte, error) {
+	cfg, err := jsonValue(cfgJSON)
+	if err != nil {
+		return nil, err
+	}
+	spec := map[string]any{"config": cfg}
+	if len(mc.spec.KernelArguments) > 0 {
+		spec["kernelArguments"] = mc.spec.KernelArguments
+	}
+	if len(mc.spec.Extensions) > 0 {
+		spec["extensions"] = mc.spec.Extensions
+	}
+	if mc.spec.FIPS != nil {
+		spec["fips"] = *mc.spec.FIPS
+	}
+	if mc.spec.KernelType != nil {
+		spec["kernelType"] = *mc.spec.KernelType
+	}
+	doc := map[string]any{
+		"apiVersion": "machineconfiguration.openshift.io/v1",
+		"kind":       "MachineConfig",
+		"metadata":   map[string]any{"name": mc.name, "labels": mc.labels},
+		"spec":       spec,
+	}
+	return yaml.Marshal(doc)
+}

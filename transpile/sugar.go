@@ -1,0 +1,181 @@
+package transpile
+
+import (
+	"reflect"
+	"strings"
+
+	"github.com/kindling-dev/kindling/config"
+	"github.com/kindling-dev/kindling/config/report"
+	"go.yaml.in/yaml/v3"
+)
+
+func init() {
+	sugarKeys = map[reflect.Type]map[string]sugarKey{
+		reflect.TypeOf(config.Resource{}): {
+			"inline": {featInline, resourceInline},
+			"local":  {featLocal, resourceLocal},
+		},
+		reflect.TypeOf(config.Unit{}):       {"contents_local": {featUnitLocal, contentsLocal}},
+		reflect.TypeOf(config.Dropin{}):     {"contents_local": {featUnitLocal, contentsLocal}},
+		reflect.TypeOf(config.PasswdUser{}): {"ssh_authorized_keys_local": {featKeysLocal, keysLocal}},
+		reflect.TypeOf(config.Filesystem{}): {"with_mount_unit": {featMountUnit, withMountUnit}},
+		reflect.TypeOf(config.Storage{}): {"trees": {featTrees, func(d *decoder, k, v *yaml.Node, _ reflect.Value, _ report.Path, _ string) {
+			d.sugar.trees = append(d.sugar.trees, v)
+		}}},
+		reflect.TypeOf(config.Config{}): {
+			"boot_device": {featBootDevice, func(d *decoder, k, v *yaml.Node, _ reflect.Value, _ report.Path, _ string) { d.sugar.bootDevice = v }},
+			"grub":        {featGrub, func(d *decoder, k, v *yaml.Node, _ reflect.Value, _ report.Path, _ string) { d.sugar.grub = v }},
+			"openshift":   {"", openshiftOnly(func(d *decoder, v *yaml.Node) { d.sugar.openshift = v })},
+			"metadata":    {"", openshiftOnly(func(d *decoder, v *yaml.Node) { d.sugar.metadata = v })},
+		},
+	}
+	finishers = map[reflect.Type]func(*decoder, *yaml.Node, reflect.Value, report.Path, string, map[string]*yaml.Node){
+		reflect.TypeOf(config.Resource{}):   finishResource,
+		reflect.TypeOf(config.Unit{}):       finishContents,
+		reflect.TypeOf(config.Dropin{}):     finishContents,
+		reflect.TypeOf(config.PasswdUser{}): finishUser,
+	}
+}
+
+func openshiftOnly(keep func(d *decoder, v *yaml.Node)) sugarFunc {
+	return func(d *decoder, k, v *yaml.Node, _ reflect.Value, path report.Path, _ string) {
+		if !strings.HasPrefix(d.name, "openshift ") {
+			d.warnAt(k, path.Append(k.Value), "unknown key %q (only the openshift variant has it)", k.Value)
+			return
+		}
+		keep(d, v)
+	}
+}
+
+// stringValue reads a scalar string sugar value, reporting anything else.
+func (d *decoder) stringValue(v *yaml.Node, path report.Path) (string, bool) {
+	v, ok := d.resolve(v)
+	if !ok {
+		return "", false
+	}
+	if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!str" {
+		d.errorAt(v, path, "expected a string, found %s", describe(v))
+		return "", false
+	}
+	return v.Value, true
+}
+
+// setResource stores contents as a data URL in the resource, compressing
+// when the field may carry a compression at this spec version.
+func (d *decoder) setResource(r *config.Resource, data []byte, pattern string) {
+	mayCompress := !d.vv.spec.Less(config.FieldSince(pattern + ".compression"))
+	url, gz := dataURL(data, mayCompress)
+	r.Source = &url
+	if gz {
+		c := "gzip"
+		r.Compression = &c
+	}
+}
+
+func resourceInline(d *decoder, k, v *yaml.Node, parent reflect.Value, path report.Path, pattern string) {
+	s, ok := d.stringValue(v, path.Append("source"))
+	if !ok {
+		return
+	}
+	d.setResource(parent.Addr().Interface().(*config.Resource), []byte(s), pattern)
+	d.mark(path.Append("source"), v)
+}
+
+func resourceLocal(d *decoder, k, v *yaml.Node, parent reflect.Value, path report.Path, pattern string) {
+	name, ok := d.stringValue(v, path.Append("source"))
+	if !ok {
+		return
+	}
+	data, err := d.local.read(name)
+	if err != nil {
+		d.errorAt(v, path.Append("source"), "%s", err)
+		return
+	}
+	d.setResource(parent.Addr().Interface().(*config.Resource), data, pattern)
+	d.mark(path.Append("source"), v)
+}
+
+func finishResource(d *decoder, n *yaml.Node, v reflect.Value, path report.Path, pattern string, seen map[string]*yaml.Node) {
+	var given []string
+	for _, k := range []string{"source", "inline", "local"} {
+		if seen[k] != nil {
+			given = append(given, k)
+		}
+	}
+	if len(given) > 1 {
+		d.errorAt(seen[given[1]], path, "%s cannot be combined with %s; give only one", given[1], given[0])
+	}
+	if seen["compression"] != nil && (seen["inline"] != nil || seen["local"] != nil) {
+		d.errorAt(seen["compression"], path.Append("compression"), "compression is chosen automatically for inline and local contents; remove it")
+	}
+}
+
+func contentsLocal(d *decoder, k, v *yaml.Node, parent reflect.Value, path report.Path, _ string) {
+	p := path.Append("contents")
+	name, ok := d.stringValue(v, p)
+	if !ok {
+		return
+	}
+	data, err := d.local.read(name)
+	if err != nil {
+		d.errorAt(v, p, "%s", err)
+		return
+	}
+	s := string(data)
+	parent.FieldByName("Contents").Set(reflect.ValueOf(&s))
+	d.mark(p, v)
+}
+
+func finishContents(d *decoder, n *yaml.Node, v reflect.Value, path report.Path, _ string, seen map[string]*yaml.Node) {
+	if seen["contents"] != nil && seen["contents_local"] != nil {
+		d.errorAt(seen["contents_local"], path.Append("contents"), "contents and contents_local cannot both be set")
+	}
+}
+
+func keysLocal(d *decoder, k, v *yaml.Node, parent reflect.Value, path report.Path, _ string) {
+	p := path.Append("sshAuthorizedKeys")
+	var names []string
+	d.decode(v, reflect.ValueOf(&names).Elem(), path.Append("ssh_authorized_keys_local"), "")
+	user := parent.Addr().Interface().(*config.PasswdUser)
+	for _, name := range names {
+		data, err := d.local.read(name)
+		if err != nil {
+			d.errorAt(v, p, "%s", err)
+			continue
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+				d.mark(p.Append(len(user.SSHAuthorizedKeys)), v)
+				user.SSHAuthorizedKeys = append(user.SSHAuthorizedKeys, line)
+			}
+		}
+	}
+}
+
+// finishUser applies the openshift rule that only the core user's SSH keys
+// (and, from 4.13.0, password) are managed.
+func finishUser(d *decoder, n *yaml.Node, v reflect.Value, path report.Path, _ string, seen map[string]*yaml.Node) {
+	if !strings.HasPrefix(d.name, "openshift ") {
+		return
+	}
+	allowed := map[string]bool{"name": true, "ssh_authorized_keys": true, "ssh_authorized_keys_local": true}
+	if !d.vv.spec.Less(config.V3_4) || d.name == "openshift 4.13.0" {
+		allowed["password_hash"] = true
+	}
+	for key, k := range seen {
+		if !allowed[key] {
+			d.errorAt(k, path.Append(key), "%s is not supported by %s (only the core user's keys and password are managed)", key, d.name)
+		}
+	}
+	if name := v.FieldByName("Name").String(); name != "core" {
+		d.errorAt(n, path.Append("name"), "%s only manages the user core, not %q", d.name, name)
+	}
+}
+
+func withMountUnit(d *decoder, k, v *yaml.Node, parent reflect.Value, path report.Path, _ string) {
+	var on bool
+	d.decode(v, reflect.ValueOf(&on).Elem(), path.Append("with_mount_unit"), "")
+	if on {
+		d.sugar.mountUnits = append(d.sugar.mountUnits, mountUnitReq{index: path[len(path)-1].(int), node: k})
+	}
+}
