@@ -164,10 +164,10 @@ func (e Env) boot(ctx context.Context, spec Spec, res *Result, args []string, co
 		"-kernel", filepath.Join(e.Cache, "vmlinuz"),
 		"-initrd", filepath.Join(e.Cache, "initrd.img"),
 		"-append", strings.Join(args, " "),
-		"-drive", "file=" + res.RootImage + ",format=raw,if=virtio,serial=root",
 	}
+	qargs = append(qargs, virtioDisk(res.RootImage, "root")...)
 	for _, d := range spec.Disks {
-		qargs = append(qargs, "-drive", fmt.Sprintf("file=%s,format=raw,if=virtio,serial=%s", res.Disks[d.Name], d.Name))
+		qargs = append(qargs, virtioDisk(res.Disks[d.Name], d.Name)...)
 	}
 	if spec.Delivery == "fw_cfg" {
 		qargs = append(qargs, "-fw_cfg", "name=opt/com.coreos/config,file="+configFile)
@@ -225,6 +225,17 @@ func (e Env) boot(ctx context.Context, spec Spec, res *Result, args []string, co
 		return out, ErrEmergency
 	}
 	return out, fmt.Errorf("the VM stopped without a verdict (%v)", waitErr)
+}
+
+// virtioDisk attaches an image as a virtio disk whose serial shows up in
+// the guest as /dev/disk/by-id/virtio-SERIAL (the -drive serial= shortcut
+// is gone from current QEMU).
+func virtioDisk(image, serial string) []string {
+	id := "disk-" + serial
+	return []string{
+		"-drive", "file=" + image + ",format=raw,if=none,id=" + id,
+		"-device", "virtio-blk-pci,drive=" + id + ",serial=" + serial,
+	}
 }
 
 // ErrEmergency means the boot stopped in the emergency target.
