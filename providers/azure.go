@@ -1,14 +1,12 @@
 package providers
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"os/exec"
+	"strconv"
 	"strings"
 )
 
@@ -74,35 +72,145 @@ func (fc *FetchContext) ovfCandidates(ctx context.Context) ([]string, error) {
 }
 
 // customDataFromOVF returns the decoded CustomData of an OVF environment
-// document (namespace prefixes vary, so match the local name).
+// document. The element is found by its local name (namespace prefixes
+// vary). Its text is base64, so a full XML decoder would only add weight to
+// the binary; entities and CDATA are still honoured.
 func customDataFromOVF(doc []byte) ([]byte, error) {
-	dec := xml.NewDecoder(bytes.NewReader(doc))
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil, ErrNoConfig
-			}
-			return nil, fmt.Errorf("azure: ovf-env.xml: %w", err)
+	text, found, err := elementText(string(doc), "CustomData")
+	if err != nil {
+		return nil, fmt.Errorf("azure: ovf-env.xml: %w", err)
+	}
+	text = strings.TrimSpace(text)
+	if !found || text == "" {
+		return nil, ErrNoConfig
+	}
+	out, err := base64.StdEncoding.DecodeString(text)
+	if err != nil {
+		return nil, fmt.Errorf("azure: CustomData is not valid base64: %w", err)
+	}
+	return out, nil
+}
+
+// elementText finds the first element whose local name is local and
+// returns its character data.
+func elementText(doc, local string) (string, bool, error) {
+	for i := 0; ; {
+		lt := strings.IndexByte(doc[i:], '<')
+		if lt < 0 {
+			return "", false, nil
 		}
-		start, ok := tok.(xml.StartElement)
-		if !ok || start.Name.Local != "CustomData" {
+		start := i + lt + 1
+		gt := strings.IndexByte(doc[start:], '>')
+		if gt < 0 {
+			return "", false, errors.New("unterminated tag")
+		}
+		tag := doc[start : start+gt]
+		i = start + gt + 1
+		name, _, _ := strings.Cut(tag, " ")
+		name = strings.TrimRight(strings.TrimSpace(name), "/")
+		if _, after, ok := strings.Cut(name, ":"); ok {
+			name = after
+		}
+		if name != local || strings.HasPrefix(tag, "/") {
 			continue
 		}
-		var text string
-		if err := dec.DecodeElement(&text, &start); err != nil {
-			return nil, fmt.Errorf("azure: ovf-env.xml CustomData: %w", err)
+		if strings.HasSuffix(tag, "/") {
+			return "", true, nil
 		}
-		text = strings.TrimSpace(text)
-		if text == "" {
-			return nil, ErrNoConfig
+		closing := closingTag(doc[i:], local)
+		if closing < 0 {
+			return "", false, fmt.Errorf("element %s is not closed", local)
 		}
-		out, err := base64.StdEncoding.DecodeString(text)
-		if err != nil {
-			return nil, fmt.Errorf("azure: CustomData is not valid base64: %w", err)
-		}
-		return out, nil
+		text, err := charData(doc[i : i+closing])
+		return text, true, err
 	}
+}
+
+// closingTag finds the closing tag </prefix:local> or </local>.
+func closingTag(rest, local string) int {
+	for off := 0; ; {
+		j := strings.Index(rest[off:], "</")
+		if j < 0 {
+			return -1
+		}
+		at := off + j
+		end := strings.IndexByte(rest[at:], '>')
+		if end < 0 {
+			return -1
+		}
+		name := strings.TrimSpace(rest[at+2 : at+end])
+		if _, after, ok := strings.Cut(name, ":"); ok {
+			name = after
+		}
+		if name == local {
+			return at
+		}
+		off = at + 2
+	}
+}
+
+// charData resolves CDATA sections and the predefined and numeric entities.
+func charData(raw string) (string, error) {
+	var b strings.Builder
+	for raw != "" {
+		switch {
+		case strings.HasPrefix(raw, "<![CDATA["):
+			body, rest, ok := strings.Cut(raw[len("<![CDATA["):], "]]>")
+			if !ok {
+				return "", errors.New("unterminated CDATA section")
+			}
+			b.WriteString(body)
+			raw = rest
+		case raw[0] == '&':
+			ent, rest, ok := strings.Cut(raw[1:], ";")
+			if !ok {
+				return "", errors.New("unterminated entity")
+			}
+			r, err := entity(ent)
+			if err != nil {
+				return "", err
+			}
+			b.WriteString(r)
+			raw = rest
+		case raw[0] == '<':
+			return "", errors.New("unexpected markup inside CustomData")
+		default:
+			n := strings.IndexAny(raw, "&<")
+			if n < 0 {
+				n = len(raw)
+			}
+			b.WriteString(raw[:n])
+			raw = raw[n:]
+		}
+	}
+	return b.String(), nil
+}
+
+func entity(name string) (string, error) {
+	switch name {
+	case "lt":
+		return "<", nil
+	case "gt":
+		return ">", nil
+	case "amp":
+		return "&", nil
+	case "quot":
+		return "\"", nil
+	case "apos":
+		return "'", nil
+	}
+	base, digits := 10, strings.TrimPrefix(name, "#")
+	if digits == name {
+		return "", fmt.Errorf("unknown entity &%s;", name)
+	}
+	if rest, ok := strings.CutPrefix(digits, "x"); ok {
+		base, digits = 16, rest
+	}
+	n, err := strconv.ParseUint(digits, base, 21)
+	if err != nil {
+		return "", fmt.Errorf("bad character reference &%s;", name)
+	}
+	return string(rune(n)), nil
 }
 
 // azurestack: Azure Stack Hub has no IMDS user data; only the custom data

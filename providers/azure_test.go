@@ -37,6 +37,36 @@ func TestCustomDataFromOVF(t *testing.T) {
 	}
 }
 
+// TestCustomDataForms: the other spellings an OVF document may use.
+func TestCustomDataForms(t *testing.T) {
+	enc := base64.StdEncoding.EncodeToString([]byte(userData))
+	for name, doc := range map[string]string{
+		"no prefix":           `<Environment><CustomData>` + enc + `</CustomData></Environment>`,
+		"other prefix, attrs": `<ns1:CustomData a="b">` + enc + `</ns1:CustomData>`,
+		"cdata":               `<wa:CustomData><![CDATA[` + enc + `]]></wa:CustomData>`,
+		"entities":            `<wa:CustomData>&#x20;` + enc + `&#10;</wa:CustomData>`,
+		"after a lookalike":   `<wa:CustomDataX>no</wa:CustomDataX><wa:CustomData>` + enc + `</wa:CustomData>`,
+	} {
+		got, err := customDataFromOVF([]byte(doc))
+		if err != nil || string(got) != userData {
+			t.Errorf("%s: got %q, %v", name, got, err)
+		}
+	}
+	if _, err := customDataFromOVF([]byte(`<wa:CustomData/>`)); !errors.Is(err, ErrNoConfig) {
+		t.Errorf("self-closing: %v", err)
+	}
+	for name, doc := range map[string]string{
+		"unclosed":       `<wa:CustomData>abc`,
+		"bad entity":     `<wa:CustomData>&nope;</wa:CustomData>`,
+		"nested markup":  `<wa:CustomData>a<b/>c</wa:CustomData>`,
+		"unclosed cdata": `<wa:CustomData><![CDATA[abc</wa:CustomData>`,
+	} {
+		if _, err := customDataFromOVF([]byte(doc)); err == nil || errors.Is(err, ErrNoConfig) {
+			t.Errorf("%s: want an error, got %v", name, err)
+		}
+	}
+}
+
 // TestAzureFallsBackToCDROM: IMDS has no user data, so the custom data on
 // the provisioning disc (a real filesystem on a loop device) is used.
 func TestAzureFallsBackToCDROM(t *testing.T) {

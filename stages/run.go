@@ -217,59 +217,17 @@ func (env *Env) runTimed(ctx context.Context, s Stage, cfg *config.Config, tag b
 }
 
 // FetcherFor builds the fetcher a config asks for: its timeouts, proxies
-// and extra certificate authorities (fetched first, through a fetcher with
-// the same proxies).
+// and extra certificate authorities, with the stage's fetch timeout (when
+// set) capping the config's total HTTP timeout.
 func FetcherFor(ctx context.Context, cfg *config.Config, timeout time.Duration) (*resource.Fetcher, error) {
-	opts := resource.Options{}
-	ign := cfg.Ignition
-	if t := ign.Timeouts.HTTPResponseHeaders; t != nil {
-		opts.HTTPResponseHeaders = time.Duration(*t) * time.Second
-	}
-	if t := ign.Timeouts.HTTPTotal; t != nil {
-		opts.HTTPTotal = time.Duration(*t) * time.Second
+	opts, err := resource.OptionsFromConfig(ctx, cfg.Ignition, resource.Options{})
+	if err != nil {
+		return nil, err
 	}
 	if timeout > 0 && (opts.HTTPTotal == 0 || timeout < opts.HTTPTotal) {
 		opts.HTTPTotal = timeout
 	}
-	if p := ign.Proxy.HTTPProxy; p != nil {
-		opts.HTTPProxy = *p
-	}
-	if p := ign.Proxy.HTTPSProxy; p != nil {
-		opts.HTTPSProxy = *p
-	}
-	opts.NoProxy = ign.Proxy.NoProxy
-	cas := ign.Security.TLS.CertificateAuthorities
-	if len(cas) == 0 {
-		return resource.New(opts), nil
-	}
-	base := resource.New(opts)
-	for i, ca := range cas {
-		data, err := base.Fetch(ctx, RequestFor(ca))
-		if err != nil {
-			return nil, Errorf(report.Path{"ignition", "security", "tls", "certificateAuthorities", i}, deref(ca.Source), "fetching the CA bundle: %w", err)
-		}
-		opts.CABundles = append(opts.CABundles, data)
-	}
 	return resource.New(opts), nil
-}
-
-// RequestFor turns a config resource into a fetch request.
-func RequestFor(r config.Resource) resource.Request {
-	req := resource.Request{URL: deref(r.Source), Hash: deref(r.Verification.Hash), Compression: deref(r.Compression)}
-	for _, h := range r.HTTPHeaders {
-		if req.Headers == nil {
-			req.Headers = map[string][]string{}
-		}
-		req.Headers.Add(h.Name, deref(h.Value))
-	}
-	return req
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 // loadTimings adds the durations earlier stage processes recorded.

@@ -53,6 +53,18 @@ func Translate(src []byte, opts Options) ([]byte, report.Report, error) {
 	return out, res.Report, err
 }
 
+// ParseAny parses a config in either of its forms: the YAML dialect
+// (recognised by its variant key) is translated, anything else is parsed as
+// the JSON config. Report positions point into data in both cases. This is
+// what lets provision accept YAML wherever it accepts a config.
+func ParseAny(data []byte, opts Options) (config.Config, report.Report, error) {
+	if !IsYAMLDialect(data) {
+		return config.Parse(data)
+	}
+	res := TranslateConfig(data, opts)
+	return res.Config, res.Report, checkReport(res.Report, opts.Strict)
+}
+
 func checkReport(rep report.Report, strict bool) error {
 	if rep.IsFatal() {
 		return ErrInvalid

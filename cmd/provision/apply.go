@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/kindling-dev/kindling/config"
 	"github.com/kindling-dev/kindling/stages"
+	"github.com/kindling-dev/kindling/transpile"
 )
 
 func init() {
@@ -26,11 +26,13 @@ func runApply(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var f stageFlags
 	f.register(fs)
 	withDisks := fs.Bool("with-disks", false, "also run the disks, mount and umount stages (partitions and formats real devices)")
+	filesDir := fs.String("files-dir", "", "for YAML configs: directory that local file references are read below")
 	runDir := fs.String("run-dir", "", "runtime state directory (reboot flag, timings); default: a temporary directory")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), `Usage: provision apply [--root DIR] [--with-disks] [flags] CONFIG|-
 
-Runs the provisioning stages in one process from a local JSON config, for
+Runs the provisioning stages in one process from a local config (JSON, or
+the YAML dialect of transpile with local files below --files-dir), for
 image builders and for trying a config on a directory: kargs and files,
 and with --with-disks also disks, mount and umount. Nothing is fetched for
 the config itself (merge and replace children are not supported here);
@@ -55,7 +57,7 @@ Flags:`)
 		fmt.Fprintf(stderr, "provision apply: %v\n", err)
 		return exitFail
 	}
-	cfg, err := parseLocal(name, data, stderr)
+	cfg, err := parseLocal(name, data, *filesDir, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "provision apply: %v\n", err)
 		return exitFail
@@ -90,13 +92,10 @@ Flags:`)
 	return exitOK
 }
 
-// parseLocal parses a JSON config, printing its findings. YAML configs
-// (with a variant) are refused with a hint until the transpiler is wired in.
-func parseLocal(name string, data []byte, stderr io.Writer) (*config.Config, error) {
-	if looksLikeYAML(data) {
-		return nil, fmt.Errorf("%s looks like a YAML config (it has a variant: key); transpile it to JSON first, apply takes JSON", name)
-	}
-	cfg, rep, err := config.Parse(data)
+// parseLocal parses a config (JSON or the YAML dialect, local references
+// read below filesDir), printing its findings.
+func parseLocal(name string, data []byte, filesDir string, stderr io.Writer) (*config.Config, error) {
+	cfg, rep, err := transpile.ParseAny(data, transpile.Options{FilesDir: filesDir})
 	if len(rep.Entries) > 0 {
 		rep.Pretty(stderr, name, data)
 	}
@@ -107,18 +106,4 @@ func parseLocal(name string, data []byte, stderr io.Writer) (*config.Config, err
 		return nil, errors.New(name + ": ignition.config.merge and replace are not supported by apply; run the fetch stage or render the config first")
 	}
 	return &cfg, nil
-}
-
-// looksLikeYAML spots the YAML dialect: a line starting with "variant:".
-func looksLikeYAML(data []byte) bool {
-	trimmed := bytes.TrimSpace(data)
-	if len(trimmed) > 0 && trimmed[0] == '{' {
-		return false
-	}
-	for _, line := range bytes.Split(data, []byte("\n")) {
-		if bytes.HasPrefix(bytes.TrimSpace(line), []byte("variant:")) {
-			return true
-		}
-	}
-	return false
 }

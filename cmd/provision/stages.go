@@ -116,11 +116,26 @@ func runStage(name string, args []string, stdout, stderr io.Writer) int {
 	l := f.logger(name, stdout)
 	ctx, cancel := signalContext()
 	defer cancel()
-	if err := stages.RunOne(ctx, f.env(l), name); err != nil {
+	env := f.env(l)
+	if err := stages.RunOne(ctx, env, name); err != nil {
 		// The stage already logged its failure; this line is for the unit's
-		// status and for anyone running the command by hand.
+		// status and for anyone running the command by hand, and the file
+		// is what the boot's failure message shows on the console.
 		fmt.Fprintf(stderr, "provision %s: %v\n", name, err)
+		recordFailure(env.RunDir, name, err)
 		return exitFail
 	}
 	return exitOK
+}
+
+// FailureFile, in the run directory, holds the reason of the last failed
+// stage for the console message of the boot integration.
+const FailureFile = "failure"
+
+func recordFailure(runDir, stage string, err error) {
+	if runDir == "" {
+		return
+	}
+	msg := fmt.Sprintf("stage %s: %v\n", stage, err)
+	os.WriteFile(filepath.Join(runDir, FailureFile), []byte(msg), 0o644)
 }

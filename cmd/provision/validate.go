@@ -7,7 +7,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/kindling-dev/kindling/config"
+	"github.com/kindling-dev/kindling/transpile"
 )
 
 func init() {
@@ -21,10 +21,12 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	format := fs.String("format", "text", "report format: text or json")
+	filesDir := fs.String("files-dir", "", "for YAML configs: directory that local file references are read below")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), `Usage: provision validate [--format text|json] [FILE|-]
 
-Checks a config (JSON, any spec version from 3.0.0 to 3.6.0) and prints
+Checks a config (JSON of any spec version from 3.0.0 to 3.6.0, or the YAML
+dialect of transpile, recognised by its variant key) and prints
 each finding to stderr as
     LEVEL: PATH (FILE:LINE:COL): MESSAGE
 followed by the offending source line with a caret under the column.
@@ -56,7 +58,7 @@ Flags:`)
 		fmt.Fprintf(stderr, "provision validate: %v\n", err)
 		return exitFail
 	}
-	_, rep, err := config.Parse(data)
+	_, rep, err := transpile.ParseAny(data, transpile.Options{FilesDir: *filesDir})
 	if *format == "json" {
 		out, _ := json.MarshalIndent(rep, "", "  ")
 		fmt.Fprintln(stdout, string(out))

@@ -9,8 +9,14 @@ stage="${stage%.service}"
 {
     echo
     echo "kindling: provisioning FAILED in stage '$stage' ($SERVICE_RESULT, status ${EXIT_STATUS:-?})."
-    echo "kindling: the boot stops here; the real root was not switched to. Last messages:"
-    journalctl -q -o cat --no-pager -n 15 -u "$unit" 2>/dev/null | sed 's/^/kindling:   /'
+    echo "kindling: the boot stops here; the real root was not switched to."
+    if [ -s /run/kindling/failure ]; then
+        echo "kindling: reason:"
+        sed 's/^/kindling:   /' /run/kindling/failure
+    else
+        echo "kindling: last messages:"
+        journalctl -q -o cat --no-pager -n 15 -u "$unit" 2>/dev/null | sed 's/^/kindling:   /'
+    fi
     echo "kindling: run 'journalctl -u $unit' in the emergency shell for more."
     echo
 } > /dev/console 2>&1

@@ -34,6 +34,10 @@ install() {
         clevis clevis-luks-bind clevis-encrypt-tang clevis-encrypt-tpm2 \
         clevis-encrypt-sss jose curl e2label xfs_admin tune2fs sfdisk losetup \
         setfiles chcon
+    # Arrays the disks stage creates get their /dev/md/NAME links from
+    # mdadm's naming rules; the assembly rules stay out, so the initramfs
+    # never assembles arrays on its own.
+    inst_rules 01-md-raid-creating.rules 63-md-raid-arrays.rules
     # useradd and friends read these from the target root, but PAM and NSS
     # inside the initramfs need their own minimal copies.
     inst_multiple -o /etc/login.defs /etc/default/useradd

@@ -24,12 +24,35 @@ type Error struct {
 	Output string
 }
 
+// Error names the command and gives the first lines of its output, which
+// is where tools put the reason; a usage text that follows is cut (the
+// journal has all of it).
 func (e *Error) Error() string {
-	out := strings.TrimSpace(e.Output)
+	out := headLines(e.Output, errorLines)
 	if out == "" {
 		return fmt.Sprintf("%s: %v", strings.Join(e.Args, " "), e.Err)
 	}
 	return fmt.Sprintf("%s: %v: %s", strings.Join(e.Args, " "), e.Err, out)
+}
+
+// errorLines is how many output lines an Error message keeps.
+const errorLines = 3
+
+// headLines returns the first n non-blank lines of s, noting what was cut.
+func headLines(s string, n int) string {
+	var kept []string
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for i, line := range lines {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		if len(kept) == n {
+			kept = append(kept, fmt.Sprintf("(%d more lines in the log)", len(lines)-i))
+			break
+		}
+		kept = append(kept, strings.TrimRight(line, " \t"))
+	}
+	return strings.Join(kept, "\n")
 }
 
 func (e *Error) Unwrap() error { return e.Err }

@@ -42,3 +42,17 @@ func TestSecretHidesArgumentsAndInput(t *testing.T) {
 		t.Errorf("secret leaked: log=%s err=%v", logs.String(), err)
 	}
 }
+
+// TestErrorKeepsTheReasonNotTheUsage: a tool that prints its reason and
+// then a long usage text gives an error message with the reason only.
+func TestErrorKeepsTheReasonNotTheUsage(t *testing.T) {
+	script := `echo "Filesystem must be larger than 300MB." >&2; for i in $(seq 40); do echo "usage line $i" >&2; done; exit 1`
+	_, err := Run(context.Background(), "sh", "-c", script)
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "larger than 300MB") || strings.Contains(msg, "usage line 40") || !strings.Contains(msg, "38 more lines") {
+		t.Fatalf("message: %s", msg)
+	}
+}

@@ -30,6 +30,7 @@ import (
 	"github.com/kindling-dev/kindling/config"
 	"github.com/kindling-dev/kindling/config/report"
 	"github.com/kindling-dev/kindling/internal/resource"
+	"github.com/kindling-dev/kindling/transpile"
 )
 
 // Locations of base and system configs, below Options.Root.
@@ -165,9 +166,10 @@ func (r *renderer) baseConfigPaths() ([]string, error) {
 	return out, nil
 }
 
-// load parses one config and resolves its replace and merge references.
+// load parses one config (JSON, or the YAML dialect, which a user may hand
+// the platform directly; it has no local files to read) and resolves its replace and merge references.
 func (r *renderer) load(ctx context.Context, name string, data []byte, depth int) (config.Config, error) {
-	cfg, rep, err := config.Parse(data)
+	cfg, rep, err := transpile.ParseAny(data, transpile.Options{})
 	for i := range rep.Entries {
 		rep.Entries[i].Message = name + ": " + rep.Entries[i].Message
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/kindling-dev/kindling/config"
 	"github.com/kindling-dev/kindling/config/report"
 	"github.com/kindling-dev/kindling/internal/command"
+	"github.com/kindling-dev/kindling/internal/resource"
 	"github.com/kindling-dev/kindling/stages"
 )
 
@@ -39,7 +40,7 @@ func fetchLuksKeys(ctx context.Context, env *stages.Env, vols []config.Luks) ([]
 		if env.Fetcher == nil {
 			return nil, stages.Errorf(luksPath(i).Append("keyFile"), l.Name, "no fetcher to fetch the key file")
 		}
-		data, err := env.Fetcher.Fetch(ctx, stages.RequestFor(l.KeyFile))
+		data, err := env.Fetcher.Fetch(ctx, resource.RequestFrom(l.KeyFile))
 		if err != nil {
 			return nil, stages.Errorf(luksPath(i).Append("keyFile"), l.Name, "fetching the key file: %w", err)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kindling-dev/kindling/config"
 	"github.com/kindling-dev/kindling/config/report"
+	"github.com/kindling-dev/kindling/internal/resource"
 	"github.com/kindling-dev/kindling/stages"
 )
 
@@ -102,7 +103,7 @@ func fetchAll(parent context.Context, env *stages.Env, jobs []fetchJob) error {
 			defer wg.Done()
 			for j := range work {
 				b := &blob{}
-				err := env.Fetcher.FetchTo(ctx, stages.RequestFor(j.res), b)
+				err := env.Fetcher.FetchTo(ctx, resource.RequestFrom(j.res), b)
 				if err != nil {
 					b.close()
 					mu.Lock()

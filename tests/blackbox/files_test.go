@@ -330,13 +330,45 @@ func symlinkEscapes(t *testing.T, v string) {
 	}
 }
 
-func TestApplyRefusesYAMLAndInvalid(t *testing.T) {
+// TestApplyYAMLAndInvalid: the YAML dialect is applied directly (local
+// contents read below --files-dir), its errors point at YAML lines, and an
+// invalid JSON config changes nothing.
+func TestApplyYAMLAndInvalid(t *testing.T) {
 	dir := t.TempDir()
+	root := newRoot(t)
+	files := t.TempDir()
+	os.WriteFile(filepath.Join(files, "motd"), []byte("from a local file\n"), 0o644)
 	yaml := filepath.Join(dir, "c.bu")
-	os.WriteFile(yaml, []byte("variant: fcos\nversion: 1.5.0\n"), 0o644)
-	r := run(t, "apply", "--root", dir, yaml)
-	if r.code != 1 || !strings.Contains(r.output, "YAML") {
-		t.Errorf("YAML: exit %d:\n%s", r.code, r.output)
+	os.WriteFile(yaml, []byte(`variant: fcos
+version: 1.5.0
+storage:
+  files:
+    - path: /etc/motd
+      contents:
+        local: motd
+    - path: /etc/inline
+      mode: 0600
+      contents:
+        inline: hello
+`), 0o644)
+	r := run(t, "apply", "--root", root, "--files-dir", files, yaml)
+	if r.code != 0 {
+		t.Fatalf("YAML: exit %d:\n%s", r.code, r.output)
+	}
+	if got, _ := os.ReadFile(filepath.Join(root, "etc/motd")); string(got) != "from a local file\n" {
+		t.Errorf("/etc/motd = %q", got)
+	}
+	if fi, err := os.Stat(filepath.Join(root, "etc/inline")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("/etc/inline: %v %v", fi, err)
+	}
+	badYAML := filepath.Join(dir, "bad.bu")
+	os.WriteFile(badYAML, []byte("variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: relative/path\n"), 0o644)
+	r = run(t, "apply", "--root", root, badYAML)
+	if r.code != 1 || !strings.Contains(r.output, "bad.bu:5:") {
+		t.Errorf("bad YAML: want exit 1 and a bad.bu:5: position, got exit %d:\n%s", r.code, r.output)
+	}
+	if _, err := os.Stat(filepath.Join(root, "relative")); err == nil {
+		t.Error("an invalid YAML config changed the root")
 	}
 	bad := writeConfig(t, "3.4.0", `,"storage":{"files":[{"path":"/x","mode":"oops"}]}`)
 	r = run(t, "apply", "--root", dir, bad)

@@ -22,17 +22,22 @@ if [ -z "$kver" ]; then
   exit 1
 fi
 
+# The packages of the test OS: systemd, and what a provisioned machine
+# needs to use what the disks stage made (mdadm assembles arrays at boot;
+# systemd's cryptsetup generator unlocks crypttab volumes).
+packages=systemd,systemd-sysv,udev,kmod,e2fsprogs,xfsprogs,iproute2,mdadm
+
 build_rootfs() {
   local dir=$cache/rootfs
-  [ -f "$dir/.kola-ready" ] && return
+  [ "$(cat "$dir/.kola-ready" 2>/dev/null)" = "$packages" ] && return
   echo "build-os: debootstrap bookworm (about a minute)"
   rm -rf "$dir" "$dir.tmp"
-  debootstrap --variant=minbase --include=systemd,systemd-sysv,udev,kmod,e2fsprogs,iproute2 \
+  debootstrap --variant=minbase --include="$packages" \
     bookworm "$dir.tmp" "$mirror" > "$cache/debootstrap.log" 2>&1 ||
     { tail -20 "$cache/debootstrap.log" >&2; exit 1; }
   mv "$dir.tmp" "$dir"
   echo "build-os: root filesystem ready"
-  touch "$dir/.kola-ready"
+  echo "$packages" > "$dir/.kola-ready"
 }
 
 # customize puts into a copy of the root what every test boot needs: an

@@ -23,6 +23,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kindling-dev/kindling/transpile"
 )
 
 // Spec is a test directory's test.json.
@@ -44,6 +46,10 @@ type Spec struct {
 	Boots int `json:"boots"`
 	// KernelArgs are added to every boot's command line.
 	KernelArgs []string `json:"kernelArgs"`
+	// Transpile: the test's config.yaml is turned into JSON on the host
+	// (local files below the test directory) before delivery. Without it a
+	// config.yaml is delivered as is, and provision translates it.
+	Transpile bool `json:"transpile"`
 }
 
 // Disk is an extra disk image.
@@ -96,9 +102,20 @@ func (e Env) Run(ctx context.Context, dir string) (*Result, error) {
 	}
 	defer srv.Close()
 
-	config, err := srv.render("config.json")
+	configName := "config.json"
+	if !fileExists(filepath.Join(dir, configName)) && fileExists(filepath.Join(dir, "config.yaml")) {
+		configName = "config.yaml"
+	}
+	config, err := srv.render(configName)
 	if err != nil && spec.Delivery != "none" {
 		return nil, err
+	}
+	if spec.Transpile && err == nil {
+		config, err = transpileConfig(config, dir)
+		if err != nil {
+			return nil, err
+		}
+		srv.override(configName, config)
 	}
 	configFile := filepath.Join(e.WorkDir, "config.ign")
 	if err := os.WriteFile(configFile, config, 0o600); err != nil {
@@ -116,7 +133,7 @@ func (e Env) Run(ctx context.Context, dir string) (*Result, error) {
 			if spec.Delivery == "url" {
 				// Bare metal: the config URL comes from the command line.
 				args = append(args, "kindling.platform.id=metal",
-					fmt.Sprintf("kindling.config.url=http://10.0.2.2:%d/config.json", srv.port))
+					fmt.Sprintf("kindling.config.url=http://10.0.2.2:%d/%s", srv.port, configName))
 			} else {
 				args = append(args, "kindling.platform.id=qemu")
 			}
@@ -288,11 +305,18 @@ func fileExists(p string) bool {
 // every file: {{PORT}} becomes the server's port and {{SHA512 NAME}} the
 // sha512 of another served file (so configs can verify their children).
 type server struct {
-	dir  string
-	port int
-	srv  *http.Server
-	mu   sync.Mutex
-	hits map[string]int
+	dir       string
+	port      int
+	srv       *http.Server
+	mu        sync.Mutex
+	hits      map[string]int
+	overrides map[string][]byte // served instead of the file of that name
+}
+
+func (s *server) override(name string, data []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.overrides[name] = data
 }
 
 func serveDir(dir string) (*server, error) {
@@ -300,7 +324,7 @@ func serveDir(dir string) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{dir: dir, port: ln.Addr().(*net.TCPAddr).Port, hits: map[string]int{}}
+	s := &server{dir: dir, port: ln.Addr().(*net.TCPAddr).Port, hits: map[string]int{}, overrides: map[string][]byte{}}
 	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go s.srv.Serve(ln)
 	return s, nil
@@ -312,8 +336,12 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name := filepath.Base(r.URL.Path)
 	s.mu.Lock()
 	s.hits[name]++
+	data, overridden := s.overrides[name]
 	s.mu.Unlock()
-	data, err := s.render(name)
+	var err error
+	if !overridden {
+		data, err = s.render(name)
+	}
 	if err != nil {
 		http.NotFound(w, r)
 		return
@@ -342,6 +370,20 @@ func (s *server) render(name string) ([]byte, error) {
 	return data, renderErr
 }
 
+// transpileConfig turns a YAML config into the JSON config, as a user
+// would with the transpile command before handing it to the platform.
+func transpileConfig(yamlConfig []byte, filesDir string) ([]byte, error) {
+	out, rep, err := transpile.Translate(yamlConfig, transpile.Options{FilesDir: filesDir, Pretty: true, Strict: true})
+	if err != nil {
+		return nil, fmt.Errorf("transpiling config.yaml: %w\n%s", err, rep)
+	}
+	return out, nil
+}
+
+// BuildTags are the build tags of the shipped provision binary (see the
+// Makefile): no HTTP/2, which no metadata service or config server needs.
+const BuildTags = "nethttpomithttp2"
+
 // BuildOS builds the provision binary from the repository and the test OS
 // (build-os.sh) into cache, logging progress to log.
 func BuildOS(repo, cache string, log io.Writer) error {
@@ -349,7 +391,7 @@ func BuildOS(repo, cache string, log io.Writer) error {
 		return err
 	}
 	provision := filepath.Join(cache, "provision")
-	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", provision, "./cmd/provision")
+	build := exec.Command("go", "build", "-tags", BuildTags, "-trimpath", "-ldflags", "-s -w", "-o", provision, "./cmd/provision")
 	build.Dir = repo
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,7 @@ import (
 var (
 	cacheDir  string
 	skipWhy   string
-	runFilter = flag.String("kola.run", "", "only run tests whose directory name contains this")
+	runFilter = flag.String("kola.run", "", "only run tests whose directory name matches this regular expression")
 )
 
 // TestMain builds the provision binary and the test OS once for all tests.
@@ -67,9 +68,13 @@ func TestVM(t *testing.T) {
 	if err != nil || len(dirs) == 0 {
 		t.Fatalf("no test directories: %v", err)
 	}
+	filter, err := regexp.Compile(*runFilter)
+	if err != nil {
+		t.Fatalf("-kola.run: %v", err)
+	}
 	for _, dir := range dirs {
 		name := filepath.Base(dir)
-		if *runFilter != "" && !strings.Contains(name, *runFilter) {
+		if !filter.MatchString(name) {
 			continue
 		}
 		t.Run(name, func(t *testing.T) { runVMTest(t, dir) })

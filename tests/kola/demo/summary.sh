@@ -12,5 +12,5 @@ section "service"; systemctl --no-pager is-enabled demo-heartbeat.service; syste
 sleep 1; echo "heartbeat: $(cat /var/lib/demo/heartbeat 2>/dev/null || echo none)"
 section "provisioning result (/etc/.kindling-result.json)"; cat /etc/.kindling-result.json; echo
 section "provisioning timeline (journal)"
-journalctl -b -o short-monotonic --no-pager -q -t provision 2>/dev/null | tail -n 15 || true
+journalctl -b -o short-monotonic --no-pager -q -t kindling 2>/dev/null | tail -n 15 || true
 echo "================================================================"

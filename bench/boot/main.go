@@ -1,0 +1,179 @@
+// Command boot measures what first-boot provisioning adds to a boot: it
+// boots the test OS twice with the demo config under QEMU (TCG), the first
+// time provisioning and the second time not, and reads from each boot's
+// journal (monotonic clock, kernel start = 0) when Kindling's units ran,
+// when provisioning completed and when the initramfs switched to the real
+// root. Run from the repository root as root: go run ./bench/boot
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kindling-dev/kindling/tests/kola"
+)
+
+// timingScript runs in the VM after boot and prints the journal lines the
+// figures come from, each marked for the host to pick out.
+const timingScript = `
+journalctl -b -o short-monotonic --no-pager -q _PID=1 |
+    grep -E 'kindling-[a-z-]+\.(service|target)|Switching root' | sed 's/^/BENCH /'
+journalctl -b -o short-monotonic --no-pager -q -t kindling |
+    grep -E 'stage done' | sed 's/^/BENCH /'
+`
+
+func main() {
+	config := flag.String("config", "docs/examples/demo.yaml", "YAML config to provision")
+	flag.Parse()
+	if err := run(*config); err != nil {
+		fmt.Fprintln(os.Stderr, "bench/boot:", err)
+		os.Exit(1)
+	}
+}
+
+func run(configPath string) error {
+	repo, _ := os.Getwd()
+	cache := os.Getenv("KOLA_CACHE")
+	if cache == "" {
+		cache = filepath.Join(repo, ".cache", "kola")
+	}
+	if err := kola.BuildOS(repo, cache, os.Stderr); err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp("", "kindling-bench-boot-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	dir := filepath.Join(work, "test")
+	os.MkdirAll(dir, 0o755)
+	config, err := os.ReadFile(configPath)
+	if err != nil {
+		return err
+	}
+	files := map[string]string{
+		"config.yaml": string(config),
+		"check.sh":    timingScript,
+		"test.json":   `{"transpile": true, "boots": 2, "disks": [{"name": "data", "sizeMiB": 512}]}`,
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			return err
+		}
+	}
+	env := kola.Env{Cache: cache, WorkDir: work, Timeout: 6 * time.Minute}
+	res, err := env.Run(context.Background(), dir)
+	if err != nil {
+		return err
+	}
+	first, second := parse(res.Consoles[0]), parse(res.Consoles[1])
+	report(configPath, first, second)
+	return nil
+}
+
+// boot holds the figures of one boot, in seconds since kernel start.
+type boot struct {
+	switchRoot float64
+	complete   float64
+	units      map[string][2]float64 // unit -> start, finish
+	stages     map[string]float64    // provision's own time per stage
+}
+
+var (
+	lineRE  = regexp.MustCompile(`^BENCH \[\s*([0-9.]+)\] \S+ (.*)$`)
+	unitRE  = regexp.MustCompile(`(Starting|Finished|Reached target) (kindling-[a-z-]+\.(?:service|target))`)
+	stageRE = regexp.MustCompile(`stage done.*stage=([a-z-]+).*took=([0-9.]+)(ms|s|µs)`)
+)
+
+func parse(console string) boot {
+	b := boot{units: map[string][2]float64{}, stages: map[string]float64{}}
+	for _, line := range strings.Split(console, "\n") {
+		m := lineRE.FindStringSubmatch(strings.TrimSpace(line))
+		if m == nil {
+			continue
+		}
+		t, _ := strconv.ParseFloat(m[1], 64)
+		msg := m[2]
+		switch {
+		case strings.Contains(msg, "Switching root"):
+			b.switchRoot = t
+		case strings.Contains(msg, "stage done"):
+			if s := stageRE.FindStringSubmatch(msg); s != nil {
+				b.stages[s[1]] = seconds(s[2], s[3])
+			}
+		default:
+			u := unitRE.FindStringSubmatch(msg)
+			if u == nil {
+				continue
+			}
+			span := b.units[u[2]]
+			switch u[1] {
+			case "Starting":
+				span[0] = t
+			case "Finished":
+				span[1] = t
+			case "Reached target":
+				if u[2] == "kindling-complete.target" {
+					b.complete = t
+				}
+			}
+			b.units[u[2]] = span
+		}
+	}
+	return b
+}
+
+func seconds(v, unit string) float64 {
+	f, _ := strconv.ParseFloat(v, 64)
+	switch unit {
+	case "ms":
+		return f / 1000
+	case "µs":
+		return f / 1e6
+	}
+	return f
+}
+
+func report(configPath string, first, second boot) {
+	fmt.Printf("boot timing under QEMU TCG with %s (seconds since kernel start, from the journal)\n\n", configPath)
+	fmt.Printf("%-34s %8s %8s\n", "unit", "start", "took")
+	var names []string
+	for n := range first.units {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool { return first.units[names[i]][0] < first.units[names[j]][0] })
+	var unitsTotal float64
+	for _, n := range names {
+		span := first.units[n]
+		if span[1] == 0 {
+			continue
+		}
+		unitsTotal += span[1] - span[0]
+		fmt.Printf("%-34s %8.3f %8.3f\n", n, span[0], span[1]-span[0])
+	}
+	fmt.Println()
+	var stageNames []string
+	for n := range first.stages {
+		stageNames = append(stageNames, n)
+	}
+	sort.Strings(stageNames)
+	var stagesTotal float64
+	for _, n := range stageNames {
+		stagesTotal += first.stages[n]
+		fmt.Printf("provision %-24s %8s %8.3f\n", n, "", first.stages[n])
+	}
+	fmt.Println()
+	fmt.Printf("first boot:  provisioning complete at %.3f, switch to the real root at %.3f\n", first.complete, first.switchRoot)
+	fmt.Printf("second boot: no provisioning,            switch to the real root at %.3f\n", second.switchRoot)
+	fmt.Printf("kindling units' run time, summed:        %.3f s\n", unitsTotal)
+	fmt.Printf("provision's own stage time, summed:      %.3f s\n", stagesTotal)
+	fmt.Printf("added to the boot (switch root, first - second): %.3f s (target: under 2 s)\n", first.switchRoot-second.switchRoot)
+}
