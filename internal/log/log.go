@@ -185,6 +185,11 @@ func (j *journal) send(level slog.Level, stage, msg string, fields map[string]st
 		}
 		b.WriteString(v + "\n")
 	}
+	// The stage leads the message so `journalctl -t kindling` reads as a
+	// timeline without asking for extra fields.
+	if stage != "" {
+		msg = stage + ": " + msg
+	}
 	field("MESSAGE", msg)
 	field("PRIORITY", fmt.Sprint(priority(level)))
 	field("SYSLOG_IDENTIFIER", "kindling")

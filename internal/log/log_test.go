@@ -53,7 +53,7 @@ func TestJournalNativeProtocol(t *testing.T) {
 
 	fields := parseNative(t, msg)
 	checks := map[string]string{
-		"MESSAGE":           "two\nlines entry=a.conf",
+		"MESSAGE":           "kargs: two\nlines entry=a.conf",
 		"PRIORITY":          "4",
 		"SYSLOG_IDENTIFIER": "kindling",
 		"KINDLING_STAGE":    "kargs",

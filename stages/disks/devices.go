@@ -38,6 +38,18 @@ func settle(ctx context.Context) {
 	}
 }
 
+// announce tells udev a device changed (a new filesystem or signature) and
+// waits until udev has processed it. The initramfs turns off udev's own
+// inotify watch on block devices while provisioning (see the dracut
+// module): with it, every close after a write made udev re-probe the disk
+// on its own schedule, re-reading partition tables and briefly removing
+// /dev/disk/by-* links the stage was about to use.
+func announce(ctx context.Context, dev string) {
+	if udevRunning() {
+		command.Run(ctx, "udevadm", "trigger", "--settle", "--action=change", dev)
+	}
+}
+
 // waitForDevice polls until path exists as a block device (following
 // symlinks) or the timeout passes; it works with and without udev.
 func waitForDevice(ctx context.Context, path string) error {

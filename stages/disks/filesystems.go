@@ -54,6 +54,11 @@ func createFilesystems(ctx context.Context, env *stages.Env, list []config.Files
 			return err
 		}
 	}
+	// Let udev see the new filesystems (by-label and by-uuid links) before
+	// the mount stage looks for them.
+	for _, j := range jobs {
+		announce(ctx, j.fs.Device)
+	}
 	return nil
 }
 

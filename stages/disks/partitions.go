@@ -249,13 +249,22 @@ func (t *table) freeAfter(e existing) int64 {
 // table, verifies it and waits for the partitions' device nodes.
 func (plan *diskPlan) apply(ctx context.Context) error {
 	dpath := report.Path{"storage", "disks", plan.index}
-	if plan.wipe {
+	switch {
+	case plan.wipe && len(plan.args) == 0:
+		// Nothing to create: leave the disk without any partition table.
 		if _, err := command.Run(ctx, "sgdisk", "--zap-all", plan.device); err != nil {
 			return stages.Errorf(dpath, plan.device, "wiping the partition table: %w", err)
 		}
-	}
-	if len(plan.args) > 0 {
-		args := append(append([]string{}, plan.args...), plan.device)
+	case len(plan.args) > 0:
+		// One sgdisk run: every run that writes ends with a sync and a
+		// pause of its own, so wiping (--clear writes a fresh GPT and
+		// protective MBR over whatever table was there; --mbrtogpt lets
+		// it replace an MBR table) and creating together cost one write.
+		var args []string
+		if plan.wipe {
+			args = append(args, "--mbrtogpt", "--clear")
+		}
+		args = append(append(args, plan.args...), plan.device)
 		if _, err := command.Run(ctx, "sgdisk", args...); err != nil {
 			return stages.Errorf(dpath, plan.device, "partitioning: %w", err)
 		}

@@ -3,6 +3,7 @@ package disks
 import (
 	"context"
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -166,5 +167,35 @@ func TestPartitionInUseRefused(t *testing.T) {
 	mustFail(t, err, "storage.filesystems.0", "refusing")
 	if got := blkidOf(t, p1)["TYPE"]; got != "ext4" {
 		t.Errorf("mounted filesystem changed to %q", got)
+	}
+}
+
+// TestWipeTableReplacesMBRAndGPT: wipeTable replaces whatever table the
+// disk had, an MBR one included, with exactly the configured partitions.
+func TestWipeTableReplacesMBRAndGPT(t *testing.T) {
+	needLoop(t)
+	for name, prepare := range map[string][]string{
+		"mbr": {"sh", "-c", `echo ',20M,L' | sfdisk -q "$0"`},
+		"gpt": {"sgdisk", "-n", "1:0:+10M", "-n", "2:0:+10M", "-c", "2:old"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dev := loopDisk(t, 64)
+			args := append(prepare[1:], dev)
+			if out, err := exec.Command(prepare[0], args...).CombinedOutput(); err != nil {
+				t.Fatalf("preparing the %s table: %v: %s", name, err, out)
+			}
+			cfg := parse(t, "3.4.0", fmt.Sprintf(`{"disks":[{"device":%q,"wipeTable":true,"partitions":[{"label":"fresh","sizeMiB":8}]}]}`, dev))
+			if _, err := runStage(t, cfg); err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command("blkid", "-p", "-o", "value", "-s", "PTTYPE", dev).Output()
+			if err != nil || strings.TrimSpace(string(out)) != "gpt" {
+				t.Fatalf("table type %q, %v", out, err)
+			}
+			tbl := readTableT(t, dev)
+			if len(tbl.parts) != 1 || tbl.parts[1].label != "fresh" {
+				t.Errorf("partitions after wiping: %+v", tbl.parts)
+			}
+		})
 	}
 }

@@ -87,6 +87,10 @@ func runVMTest(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	env := Env{Cache: cacheDir, WorkDir: t.TempDir(), Timeout: 4 * time.Minute}
+	if os.Getenv("KOLA_CONSOLE") != "" {
+		// Watch the serial console live (debugging a test).
+		env.Console = os.Stderr
+	}
 	res, err := env.Run(context.Background(), dir)
 	if res != nil {
 		for i, d := range res.Elapsed {
