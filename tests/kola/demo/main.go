@@ -122,8 +122,16 @@ func newConsoleFilter(w io.Writer, full bool) *consoleFilter {
 }
 
 var (
-	ansi        = regexp.MustCompile("\x1b\\[[0-9;?]*[A-Za-z]")
-	interesting = regexp.MustCompile(`(?i)kindling|Linux version|Reached target|Switching root|emergency|KOLA-RESULT`)
+	ansi = regexp.MustCompile("\x1b\\[[0-9;?]*[A-Za-z]|\\[K")
+	// Lines worth showing without -full: the kernel's banner, Kindling's
+	// units starting and finishing, the failure message, the switch to
+	// the real root and the end of the boot.
+	interesting = regexp.MustCompile(`Linux version|(Starting|Finished|FAILED|Failed).*kindling|Reached target (kindling|multi-user)|Switching root|kindling: |emergency`)
+	// systemd's "job running" spinner and the kernel-log copies of
+	// systemd's status lines only repeat what is shown already.
+	noise = regexp.MustCompile(`Job .* running \(|^\[ *[0-9.]+\] systemd\[1\]:|Stopp`)
+	// Text the firmware left on the line before the kernel's banner.
+	beforeBanner = regexp.MustCompile(`^.*?(\[ *0\.0+\] Linux version)`)
 )
 
 func (c *consoleFilter) Write(p []byte) (int, error) {
@@ -142,6 +150,7 @@ func (c *consoleFilter) Write(p []byte) (int, error) {
 
 func (c *consoleFilter) line(raw string) {
 	line := strings.TrimRight(ansi.ReplaceAllString(raw, ""), "\r ")
+	line = beforeBanner.ReplaceAllString(line, "$1")
 	switch {
 	case strings.Contains(line, "KOLA-BOOTED"):
 		c.summary = true
@@ -150,7 +159,7 @@ func (c *consoleFilter) line(raw string) {
 		c.summary = false
 		return
 	}
-	if c.full || c.summary || interesting.MatchString(line) {
+	if c.full || c.summary || (interesting.MatchString(line) && !noise.MatchString(line)) {
 		fmt.Fprintln(c.w, "  "+line)
 	}
 }
