@@ -90,7 +90,7 @@ type boot struct {
 var (
 	lineRE  = regexp.MustCompile(`^BENCH \[\s*([0-9.]+)\] \S+ (.*)$`)
 	unitRE  = regexp.MustCompile(`(Starting|Finished|Reached target) (kindling-[a-z-]+\.(?:service|target))`)
-	stageRE = regexp.MustCompile(`stage done.*stage=([a-z-]+).*took=([0-9.]+)(ms|s|µs)`)
+	stageRE = regexp.MustCompile(`([a-z-]+): stage done took=([0-9.]+)(ms|s|µs)`)
 )
 
 func parse(console string) boot {

@@ -19,7 +19,8 @@ installkernel() {
     # and the fetch stage may need before the root is mounted.
     instmods -c qemu_fw_cfg
     hostonly='' instmods virtio_blk virtio_net virtio_pci virtio_scsi \
-        ext4 xfs vfat btrfs isofs loop raid0 raid1 raid10 raid456 dm_crypt md_mod
+        ext4 xfs vfat btrfs isofs udf loop raid0 raid1 raid10 raid456 dm_crypt md_mod \
+        vboxguest hv_utils hv_vmbus
 }
 
 install() {

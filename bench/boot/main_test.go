@@ -1,0 +1,30 @@
+package main
+
+import (
+	"math"
+	"testing"
+)
+
+// TestParse reads the journal lines the in-VM script prints.
+func TestParse(t *testing.T) {
+	console := `noise
+BENCH [   12.378136] localhost systemd[1]: Starting kindling-disks.service - Kindling (disks): partition disks...
+BENCH [   26.834974] localhost kindling[264]: disks: stage done took=14.517s
+BENCH [   26.900000] localhost systemd[1]: Finished kindling-disks.service - Kindling (disks): partition disks.
+BENCH [   27.500000] localhost kindling[300]: mount: stage done took=105ms
+BENCH [   28.000000] localhost systemd[1]: Reached target kindling-complete.target - Kindling: the machine is provisioned.
+BENCH [   30.250000] localhost systemd[1]: Switching root.
+`
+	b := parse(console)
+	near := func(got, want float64) bool { return math.Abs(got-want) < 1e-6 }
+	span := b.units["kindling-disks.service"]
+	if !near(span[0], 12.378136) || !near(span[1], 26.9) {
+		t.Errorf("disks unit span %v", span)
+	}
+	if !near(b.stages["disks"], 14.517) || !near(b.stages["mount"], 0.105) {
+		t.Errorf("stages %v", b.stages)
+	}
+	if !near(b.complete, 28) || !near(b.switchRoot, 30.25) {
+		t.Errorf("complete %v, switch root %v", b.complete, b.switchRoot)
+	}
+}

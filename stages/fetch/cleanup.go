@@ -1,0 +1,37 @@
+package fetch
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/kindling-dev/kindling/providers"
+	"github.com/kindling-dev/kindling/stages"
+)
+
+// Cleanup runs once provisioning succeeded. Platforms that keep the user
+// config where anything in the machine can read it later (hypervisor
+// variables) get it removed, since configs may hold secrets. Other
+// platforms have nothing to do.
+func Cleanup(ctx context.Context, env *stages.Env) error {
+	platform, err := platformOf(env)
+	if err != nil {
+		return err
+	}
+	p, err := providers.Get(platform)
+	if err != nil {
+		return err
+	}
+	remover, ok := p.(providers.ConfigRemover)
+	if !ok {
+		return nil
+	}
+	fc := &providers.FetchContext{Root: HostRoot, Log: env.Log}
+	if Customize != nil {
+		Customize(fc)
+	}
+	if err := remover.RemoveConfig(ctx, fc); err != nil {
+		return fmt.Errorf("platform %s: removing the config: %w", platform, err)
+	}
+	logf(env, "removed the user config from platform %s", platform)
+	return nil
+}
