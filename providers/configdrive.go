@@ -117,7 +117,6 @@ func init() {
 		{name: "kubevirt", labels: []string{"config-2", "CONFIG-2", "cidata"}, files: []string{openstackUserData, "user-data"}},
 		{name: "nutanix", labels: []string{"config-2", "CONFIG-2"}, files: []string{openstackUserData}},
 		{name: "powervs", labels: []string{"config-2", "CONFIG-2"}, files: []string{openstackUserData}},
-		{name: "cloudstack", labels: []string{"config-2", "CONFIG-2"}, files: []string{"cloudstack/userdata/user_data.txt"}},
 	} {
 		Register(p)
 	}

@@ -35,6 +35,14 @@ func statusOf(err error) int {
 // backoff. Connection errors, cut bodies, 5xx and the codes in retry are
 // retried; any other non-2xx status is final and returned as *errStatus.
 func (fc *FetchContext) metadataCall(ctx context.Context, method, url string, hdr map[string]string, retry ...int) ([]byte, error) {
+	// Link-local services never need a proxy; a fresh transport also keeps
+	// a stuck connection from one try out of the next.
+	return fc.metadataCallVia(ctx, &http.Transport{Proxy: nil}, method, url, hdr, retry...)
+}
+
+// metadataCallVia is metadataCall over a given transport (a platform may
+// need its own dialer); the response header timeout is set here.
+func (fc *FetchContext) metadataCallVia(ctx context.Context, transport *http.Transport, method, url string, hdr map[string]string, retry ...int) ([]byte, error) {
 	attempts := fc.MaxAttempts
 	if attempts <= 0 {
 		attempts = 8
@@ -43,9 +51,8 @@ func (fc *FetchContext) metadataCall(ctx context.Context, method, url string, hd
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	// Link-local services never need a proxy; a fresh transport also keeps
-	// a stuck connection from one try out of the next.
-	client := &http.Client{Transport: &http.Transport{Proxy: nil, ResponseHeaderTimeout: timeout}}
+	transport.ResponseHeaderTimeout = timeout
+	client := &http.Client{Transport: transport}
 	defer client.CloseIdleConnections()
 	wait := 200 * time.Millisecond
 	var last error
