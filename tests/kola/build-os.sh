@@ -52,6 +52,17 @@ customize() {
   mkdir -p "$dir/lib/modules" "$dir/boot"
   cp -a "/lib/modules/$kver" "$dir/lib/modules/"
   touch "$dir/boot/kindling.firstboot"
+  # A Boot Loader Specification entry, as image-based distros ship, for the
+  # kargs stage to edit (the VMs boot the kernel directly, so it is only
+  # read by the tests).
+  mkdir -p "$dir/boot/loader/entries"
+  cat > "$dir/boot/loader/entries/kola.conf" <<'ENTRY'
+title Kola test OS
+version 1
+linux /vmlinuz
+initrd /initrd.img
+options root=LABEL=root rw console=ttyS0 quiet
+ENTRY
   ln -sf /lib/systemd/system/multi-user.target "$dir/etc/systemd/system/default.target"
   install -m 0755 "$repo/tests/kola/kola-check" "$dir/usr/local/bin/kola-check"
   install -m 0644 "$repo/tests/kola/kola-check.service" "$dir/etc/systemd/system/kola-check.service"

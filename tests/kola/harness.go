@@ -46,6 +46,10 @@ type Spec struct {
 	Boots int `json:"boots"`
 	// KernelArgs are added to every boot's command line.
 	KernelArgs []string `json:"kernelArgs"`
+	// ExpectReboot: the first boot must end with Kindling rebooting the
+	// machine (changed kernel arguments) instead of reaching the real
+	// root; the boots after it run the checks.
+	ExpectReboot bool `json:"expectReboot"`
 	// Transpile: the test's config.yaml is turned into JSON on the host
 	// (local files below the test directory) before delivery. Without it a
 	// config.yaml is delivered as is, and provision translates it.
@@ -142,6 +146,9 @@ func (e Env) Run(ctx context.Context, dir string) (*Result, error) {
 		console, err := e.boot(ctx, spec, res, args, configFile, dir)
 		res.Consoles = append(res.Consoles, console)
 		res.Elapsed = append(res.Elapsed, time.Since(start))
+		if boot == 0 && spec.ExpectReboot {
+			err = wantReboot(console, err)
+		}
 		if err != nil {
 			return res, fmt.Errorf("boot %d: %w", boot+1, err)
 		}
@@ -241,7 +248,29 @@ func (e Env) boot(ctx context.Context, spec Spec, res *Result, args []string, co
 	case "emergency":
 		return out, ErrEmergency
 	}
-	return out, fmt.Errorf("the VM stopped without a verdict (%v)", waitErr)
+	return out, fmt.Errorf("%w (%v)", ErrNoVerdict, waitErr)
+}
+
+// ErrNoVerdict means the VM stopped before the check unit printed a
+// verdict (a reboot ends QEMU, which runs with -no-reboot).
+var ErrNoVerdict = errors.New("the VM stopped without a verdict")
+
+// rebootUnit is the unit that reboots after provisioning changed kernel
+// arguments; its name shows on the console when it starts.
+const rebootUnit = "kindling-reboot"
+
+// wantReboot turns the outcome of a boot that must end in Kindling's
+// reboot into an error unless it did.
+func wantReboot(console string, err error) error {
+	switch {
+	case errors.Is(err, ErrNoVerdict) && strings.Contains(console, rebootUnit):
+		return nil
+	case err == nil:
+		return errors.New("the machine reached the real root; want a reboot to apply kernel arguments")
+	case errors.Is(err, ErrNoVerdict):
+		return fmt.Errorf("the VM stopped without %s having run: %w", rebootUnit, err)
+	}
+	return err
 }
 
 // virtioDisk attaches an image as a virtio disk whose serial shows up in
