@@ -171,11 +171,13 @@ func TestOpenStackRace(t *testing.T) {
 }
 
 // TestFindDriveByBlkid uses the real lookup (blkid) with a label unlikely
-// to exist elsewhere.
+// to exist elsewhere, through the polling the providers use: a blkid scan
+// can miss a device while other loop devices come and go (tests running
+// in parallel), as it can while a machine's devices are still settling.
 func TestFindDriveByBlkid(t *testing.T) {
 	needRoot(t, "mkfs.vfat", "mcopy", "mkfs.ext4", "losetup", "blkid")
 	dev := drive(t, "vfat", "KTEST6", map[string]string{"x": "y"})
-	got, err := (&FetchContext{}).findDrive(t.Context(), []string{"nolabel", "KTEST6"})
+	got, err := (&FetchContext{}).waitDrive(t.Context(), []string{"nolabel", "KTEST6"}, 10*time.Second)
 	if err != nil || got != dev {
 		t.Fatalf("findDrive = %q, %v; want %s", got, err, dev)
 	}
