@@ -122,7 +122,9 @@ func newConsoleFilter(w io.Writer, full bool) *consoleFilter {
 }
 
 var (
-	ansi = regexp.MustCompile("\x1b\\[[0-9;?]*[A-Za-z]|\\[K")
+	ansi = regexp.MustCompile("\x1b\\[[0-9;?]*[A-Za-z]|\x1b[A-Za-z]|\\[K")
+	// systemd's own status lines, which interleave with the summary.
+	status = regexp.MustCompile(`^\[ *(OK|FAILED|DEPEND) *\]|^ +(Starting|Stopping) `)
 	// Lines worth showing without -full: the kernel's banner, Kindling's
 	// units starting and finishing, the failure message, the switch to
 	// the real root and the end of the boot.
@@ -159,7 +161,11 @@ func (c *consoleFilter) line(raw string) {
 		c.summary = false
 		return
 	}
-	if c.full || c.summary || (interesting.MatchString(line) && !noise.MatchString(line)) {
+	show := interesting.MatchString(line) && !noise.MatchString(line)
+	if c.summary && !status.MatchString(line) {
+		show = true
+	}
+	if c.full || show {
 		fmt.Fprintln(c.w, "  "+line)
 	}
 }

@@ -21,6 +21,8 @@ func TestConsoleFilter(t *testing.T) {
 		"[  OK  ] Stopped kindling-disks.service - Kindling (disks).",
 		"KOLA-BOOTED",
 		"--- hostname",
+		"[  OK  ] Finished systemd-update-utmp-runlevel.service.",
+		"\x1bM[  OK  ] Finished kindling-late.service.",
 		"demo-01",
 		"KOLA-RESULT: PASS",
 		"[  OK  ] Reached target poweroff.target - System Power Off.",
@@ -33,6 +35,7 @@ func TestConsoleFilter(t *testing.T) {
 		"           Starting kindling-disks.service...",
 		"  [  OK  ] Finished kindling-disks.service - Kindling (disks).",
 		"  --- hostname",
+		"  [  OK  ] Finished kindling-late.service.",
 		"  demo-01",
 		"",
 	}, "\n")
