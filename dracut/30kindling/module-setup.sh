@@ -49,10 +49,16 @@ install() {
     for unit in kindling-fetch-offline.service kindling-fetch.service \
         kindling-disks.service kindling-kargs.service kindling-mount.service \
         kindling-files.service kindling-complete.target \
-        kindling-firstboot-done.service kindling-reboot.service; do
+        kindling-firstboot-done.service kindling-reboot.service \
+        kindling-failure.service; do
         inst_simple "$moddir/$unit" "$systemdsystemunitdir/$unit"
     done
     inst_simple "$moddir/kindling-failure.sh" /usr/lib/kindling/failure.sh
+    # The failure message comes with the emergency target a failed stage
+    # isolates (on boots without a failed stage it finds nothing to say).
+    mkdir -p "$initdir$systemdsystemunitdir/emergency.target.wants"
+    ln -sf ../kindling-failure.service \
+        "$initdir$systemdsystemunitdir/emergency.target.wants/kindling-failure.service"
     inst_simple "$moddir/10-kindling-dhcp.network" \
         /etc/systemd/network/10-kindling-dhcp.network
     # Load fw_cfg early so the qemu platform finds its config.

@@ -184,7 +184,13 @@ func (e Env) boot(ctx context.Context, spec Spec, res *Result, args []string, co
 	ctx, cancel := context.WithTimeout(ctx, e.Timeout)
 	defer cancel()
 	qargs := []string{
-		"-accel", "tcg", "-m", "1024", "-smp", "2", "-nographic", "-no-reboot",
+		// -cpu qemu64,+rdrand: TCG's default CPU model has no RDRAND, so the guest
+		// kernel's random pool stays unseeded for a long time and every
+		// tool that makes a UUID (sgdisk, mke2fs, cryptsetup) stalls for
+		// seconds waiting for entropy. Real machines and clouds have RDRAND
+		// or virtio-rng; this makes the VM behave like them. (-cpu max has
+		// RDRAND too, but its wider features run slower under TCG.)
+		"-accel", "tcg", "-cpu", "qemu64,+rdrand", "-m", "1024", "-smp", "2", "-nographic", "-no-reboot",
 		"-kernel", filepath.Join(e.Cache, "vmlinuz"),
 		"-initrd", filepath.Join(e.Cache, "initrd.img"),
 		"-append", strings.Join(args, " "),
