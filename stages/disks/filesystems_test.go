@@ -20,8 +20,15 @@ func TestFilesystemsCreateReuseWipe(t *testing.T) {
 		{"swap", "7f1c5a5e-2d6b-4b8e-9a55-2f0c3c7d1e05", "sw"},
 	}
 	for _, c := range cases {
-		for _, v := range []string{"3.0.0", "3.6.0"} {
+		for vi, v := range []string{"3.0.0", "3.6.0"} {
 			t.Run(c.format+"/"+v, func(t *testing.T) {
+				c := c
+				if c.format != "vfat" {
+					// One UUID per subtest: mkfs.btrfs refuses a UUID that
+					// another device (an earlier subtest's loop device not
+					// yet gone) still carries.
+					c.uuid = fmt.Sprintf("%s%02d", c.uuid[:len(c.uuid)-2], vi)
+				}
 				dev := loopDisk(t, 320)
 				fs := func(label string, extra string) string {
 					return fmt.Sprintf(`{"filesystems":[{"device":%q,"format":%q,"label":%q,"uuid":%q%s}]}`, dev, c.format, label, c.uuid, extra)
