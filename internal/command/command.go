@@ -7,9 +7,11 @@ package command
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 )
@@ -63,6 +65,10 @@ type Options struct {
 	Env   []string // extra KEY=VALUE pairs
 	// Secret hides arguments and input from the log (key material).
 	Secret bool
+	// Answers are exit codes that carry an answer rather than a failure
+	// (blkid's 2: nothing found). They still come back as an *Error for
+	// the caller to read, but are logged as debug, not as errors.
+	Answers []int
 }
 
 // Run runs name with args and returns its standard output. Standard error
@@ -103,7 +109,11 @@ func RunOpts(ctx context.Context, opts Options, name string, args ...string) (st
 		if opts.Secret {
 			out = "" // output may echo key material
 		}
-		logger.Error("command failed", append(attrs, "err", err)...)
+		if isAnswer(err, opts.Answers) {
+			logger.Debug("command answered", append(attrs, "err", err)...)
+		} else {
+			logger.Error("command failed", append(attrs, "err", err)...)
+		}
 		return stdout.String(), &Error{Args: shown, Err: err, Output: out}
 	}
 	if s := strings.TrimSpace(stderr.String()); s != "" && !opts.Secret {
@@ -111,4 +121,13 @@ func RunOpts(ctx context.Context, opts Options, name string, args ...string) (st
 	}
 	logger.Debug("command ran", attrs...)
 	return stdout.String(), nil
+}
+
+// isAnswer reports whether err is an exit with one of the codes.
+func isAnswer(err error, codes []int) bool {
+	var xe *exec.ExitError
+	if !errors.As(err, &xe) {
+		return false
+	}
+	return slices.Contains(codes, xe.ExitCode())
 }

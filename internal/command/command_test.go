@@ -56,3 +56,24 @@ func TestErrorKeepsTheReasonNotTheUsage(t *testing.T) {
 		t.Fatalf("message: %s", msg)
 	}
 }
+
+// TestAnswersAreNotLoggedAsErrors: an exit code that is an answer comes
+// back to the caller but is not logged as a failure.
+func TestAnswersAreNotLoggedAsErrors(t *testing.T) {
+	var logs bytes.Buffer
+	Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	defer func() { Logger = nil }()
+	_, err := RunOpts(context.Background(), Options{Answers: []int{2}}, "sh", "-c", "exit 2")
+	var ce *Error
+	if !errors.As(err, &ce) {
+		t.Fatalf("want a *Error for the caller, got %v", err)
+	}
+	if strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "command answered") {
+		t.Errorf("logs: %s", logs.String())
+	}
+	logs.Reset()
+	RunOpts(context.Background(), Options{Answers: []int{2}}, "sh", "-c", "exit 3")
+	if !strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("exit 3 must still be an error: %s", logs.String())
+	}
+}

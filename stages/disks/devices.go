@@ -196,7 +196,7 @@ func rereadPartitions(ctx context.Context, disk string) error {
 // and UUID (PTTYPE for a partition table); an empty map means no
 // signature was found.
 func blkid(ctx context.Context, dev string) (map[string]string, error) {
-	out, err := command.Run(ctx, "blkid", "-p", "-o", "export", dev)
+	out, err := command.RunOpts(ctx, command.Options{Answers: []int{2}}, "blkid", "-p", "-o", "export", dev)
 	if err != nil {
 		if ee, ok := err.(*command.Error); ok {
 			if xe, ok := ee.Err.(*exec.ExitError); ok && xe.ExitCode() == 2 {
