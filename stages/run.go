@@ -187,11 +187,14 @@ func (env *Env) runTimed(ctx context.Context, s Stage, cfg *config.Config, tag b
 	if env.Log != nil && tag {
 		senv.Log = env.Log.With("stage", s.Name())
 	}
-	if cfg != nil && senv.Fetcher == nil {
+	if cfg != nil && env.Fetcher == nil {
+		// Built once per process: in provision apply every stage shares it,
+		// so the config's CA bundles are fetched once, not per stage.
 		f, err := FetcherFor(ctx, cfg, env.FetchTimeout)
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.Name(), err)
 		}
+		env.Fetcher = f
 		senv.Fetcher = f
 	}
 	if env.Timings == nil {

@@ -38,15 +38,16 @@ func settle(ctx context.Context) {
 	}
 }
 
-// announce tells udev a device changed (a new filesystem or signature) and
-// waits until udev has processed it. The initramfs turns off udev's own
+// announce tells udev devices changed (a new filesystem or signature) and
+// waits until udev has processed them. The initramfs turns off udev's own
 // inotify watch on block devices while provisioning (see the dracut
 // module): with it, every close after a write made udev re-probe the disk
 // on its own schedule, re-reading partition tables and briefly removing
 // /dev/disk/by-* links the stage was about to use.
-func announce(ctx context.Context, dev string) {
-	if udevRunning() {
-		command.Run(ctx, "udevadm", "trigger", "--settle", "--action=change", dev)
+func announce(ctx context.Context, devs ...string) {
+	if len(devs) > 0 && udevRunning() {
+		args := append([]string{"trigger", "--settle", "--action=change"}, devs...)
+		command.Run(ctx, "udevadm", args...)
 	}
 }
 

@@ -56,9 +56,11 @@ func createFilesystems(ctx context.Context, env *stages.Env, list []config.Files
 	}
 	// Let udev see the new filesystems (by-label and by-uuid links) before
 	// the mount stage looks for them.
-	for _, j := range jobs {
-		announce(ctx, j.fs.Device)
+	devs := make([]string, len(jobs))
+	for k, j := range jobs {
+		devs[k] = j.fs.Device
 	}
+	announce(ctx, devs...)
 	return nil
 }
 
