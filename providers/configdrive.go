@@ -41,7 +41,16 @@ func (fc *FetchContext) waitDrive(ctx context.Context, labels []string, wait tim
 	deadline := time.Now().Add(wait)
 	for {
 		dev, err := fc.findDrive(ctx, labels)
-		if err == nil || !errors.Is(err, errNoDrive) || time.Now().After(deadline) {
+		if err == nil || !errors.Is(err, errNoDrive) {
+			return dev, err
+		}
+		if time.Now().After(deadline) {
+			// The stage does not wait for udev to settle before it starts
+			// (that costs every platform seconds); before concluding there
+			// is no drive, let udev finish the devices it is still adding.
+			if fc.FindDrive == nil && fc.Root == "" && udevSettle(ctx) {
+				return fc.findDrive(ctx, labels)
+			}
 			return dev, err
 		}
 		select {
@@ -50,6 +59,15 @@ func (fc *FetchContext) waitDrive(ctx context.Context, labels []string, wait tim
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
+}
+
+// udevSettle waits for udev to process every queued device event, when
+// udev runs; it says whether it waited.
+func udevSettle(ctx context.Context) bool {
+	if _, err := os.Stat("/run/udev/control"); err != nil {
+		return false
+	}
+	return exec.CommandContext(ctx, "udevadm", "settle", "--timeout=30").Run() == nil
 }
 
 // readFromDrive mounts dev read-only in a temp dir, reads the first of

@@ -5,8 +5,11 @@ package stages
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"sort"
 	"time"
 
@@ -41,6 +44,46 @@ type Env struct {
 type Stage interface {
 	Name() string
 	Run(ctx context.Context, env *Env, cfg *config.Config) error
+}
+
+// Idler is a stage that can tell from the config alone that it has
+// nothing to do. The fetch stages record that (see MarkIdle), so the boot
+// integration skips the stage's process instead of starting it to find out.
+type Idler interface {
+	Idle(cfg *config.Config) bool
+}
+
+// IdleDir, under Env.RunDir, holds an empty file named after each stage
+// that has nothing to do for the cached config.
+const IdleDir = "idle"
+
+// MarkIdle records, for every registered stage that is an Idler, whether
+// it has nothing to do for cfg; a marker left by an earlier config goes.
+func MarkIdle(runDir string, cfg *config.Config) error {
+	for _, name := range Order {
+		if idler, ok := registry[name].(Idler); ok {
+			if err := SetIdle(runDir, name, idler.Idle(cfg)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// SetIdle creates or removes the idle marker of one step of the boot.
+func SetIdle(runDir, name string, idle bool) error {
+	dir := filepath.Join(runDir, IdleDir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	marker := filepath.Join(dir, name)
+	if idle {
+		return os.WriteFile(marker, nil, 0o644)
+	}
+	if err := os.Remove(marker); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 var registry = map[string]Stage{}

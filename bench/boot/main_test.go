@@ -8,6 +8,7 @@ import (
 // TestParse reads the journal lines the in-VM script prints.
 func TestParse(t *testing.T) {
 	console := `noise
+BENCH [    3.100000] localhost kernel: Run /init as init process
 BENCH [   12.378136] localhost systemd[1]: Starting kindling-disks.service - Kindling (disks): partition disks...
 BENCH [   26.834974] localhost kindling[264]: disks: stage done took=14.517s
 BENCH [   26.900000] localhost systemd[1]: Finished kindling-disks.service - Kindling (disks): partition disks.
@@ -24,7 +25,16 @@ BENCH [   30.250000] localhost systemd[1]: Switching root.
 	if !near(b.stages["disks"], 14.517) || !near(b.stages["mount"], 0.105) {
 		t.Errorf("stages %v", b.stages)
 	}
-	if !near(b.complete, 28) || !near(b.switchRoot, 30.25) {
-		t.Errorf("complete %v, switch root %v", b.complete, b.switchRoot)
+	if !near(b.complete, 28) || !near(b.switchRoot, 30.25) || !near(b.initStart, 3.1) {
+		t.Errorf("complete %v, switch root %v, /init %v", b.complete, b.switchRoot, b.initStart)
+	}
+}
+
+func TestMedian(t *testing.T) {
+	if m := median([]float64{3, 1, 2}); m != 2 {
+		t.Errorf("median of 3 = %v", m)
+	}
+	if m := median([]float64{4, 1, 2, 3}); m != 2.5 {
+		t.Errorf("median of 4 = %v", m)
 	}
 }

@@ -134,3 +134,21 @@ func TestSchemaIsJSONForEachVersion(t *testing.T) {
 		t.Error("3.3.0 schema lacks kernelArguments")
 	}
 }
+
+func TestRootUntouched(t *testing.T) {
+	cmdline := writeFile(t, "cmdline", "ro root=nfs:server:/export\n")
+	noStorage := writeFile(t, "config.json", `{"ignition":{"version":"3.4.0"}}`)
+	r := runCmd(t, "", "root-untouched", "--log-to-stdout", "--config-cache", noStorage, "--cmdline", cmdline)
+	if r.code != exitOK || !strings.Contains(r.stdout, "no storage") {
+		t.Errorf("no storage: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	withDisk := writeFile(t, "config.json", `{"ignition":{"version":"3.4.0"},"storage":{"disks":[{"device":"/dev/vdz"}]}}`)
+	r = runCmd(t, "", "root-untouched", "--log-to-stdout", "--config-cache", withDisk, "--cmdline", cmdline)
+	if r.code != exitFail || !strings.Contains(r.stdout, "root waits") || !strings.Contains(r.stdout, "root=") {
+		t.Errorf("unknown root: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	r = runCmd(t, "", "root-untouched", "--config-cache", filepath.Join(t.TempDir(), "none.json"), "--cmdline", cmdline)
+	if r.code != exitFail || !strings.Contains(r.stderr, "cached config") {
+		t.Errorf("missing cache: exit %d, stderr %q", r.code, r.stderr)
+	}
+}

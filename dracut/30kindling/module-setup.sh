@@ -28,12 +28,12 @@ install() {
     inst_simple "$provision" /usr/bin/provision
 
     # The stages run these tools; optional ones are skipped when absent.
-    inst_multiple sgdisk wipefs blkid partx blockdev udevadm mount umount \
+    inst_multiple sfdisk wipefs blkid partx udevadm mount umount \
         useradd usermod userdel groupadd groupdel groupmod chpasswd \
         mkfs.ext4 mkswap systemctl
     inst_multiple -o mkfs.xfs mkfs.vfat mkfs.fat mkfs.btrfs mdadm cryptsetup \
         clevis clevis-luks-bind clevis-encrypt-tang clevis-encrypt-tpm2 \
-        clevis-encrypt-sss jose curl e2label xfs_admin tune2fs sfdisk losetup \
+        clevis-encrypt-sss jose curl e2label xfs_admin tune2fs losetup \
         setfiles chcon
     # Arrays the disks stage creates get their /dev/md/NAME links from
     # mdadm's naming rules; the assembly rules stay out, so the initramfs
@@ -47,9 +47,9 @@ install() {
         "$systemdutildir/system-generators/kindling-generator"
     local unit
     for unit in kindling-fetch-offline.service kindling-fetch.service \
-        kindling-disks.service kindling-kargs.service kindling-mount.service \
+        kindling-root-gate.service kindling-disks.service kindling-kargs.service kindling-mount.service \
         kindling-files.service kindling-complete.target \
-        kindling-firstboot-done.service kindling-reboot.service \
+        kindling-firstboot-done.service kindling-cleanup.service kindling-reboot.service \
         kindling-failure.service; do
         inst_simple "$moddir/$unit" "$systemdsystemunitdir/$unit"
     done

@@ -31,13 +31,6 @@ func udevRunning() bool {
 	return err == nil
 }
 
-// settle waits for udev to finish processing events, when udev runs.
-func settle(ctx context.Context) {
-	if udevRunning() {
-		command.Run(ctx, "udevadm", "settle", "--timeout=30")
-	}
-}
-
 // announce tells udev devices changed (a new filesystem or signature) and
 // waits until udev has processed them. The initramfs turns off udev's own
 // inotify watch on block devices while provisioning (see the dracut
@@ -123,14 +116,7 @@ func inUse(path string, children bool) string {
 	}
 	names := []string{name}
 	if children {
-		entries, _ := os.ReadDir("/sys/class/block/" + name)
-		for _, e := range entries {
-			if strings.HasPrefix(e.Name(), name) {
-				if _, err := os.Stat(filepath.Join("/sys/class/block", name, e.Name(), "partition")); err == nil {
-					names = append(names, e.Name())
-				}
-			}
-		}
+		names = append(names, partitionsOf(name)...)
 	}
 	mounted := mountedDevices()
 	for _, n := range names {
@@ -142,6 +128,20 @@ func inUse(path string, children bool) string {
 		}
 	}
 	return ""
+}
+
+// partitionsOf lists the kernel names of a disk's partitions.
+func partitionsOf(disk string) []string {
+	var names []string
+	entries, _ := os.ReadDir("/sys/class/block/" + disk)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), disk) {
+			if _, err := os.Stat(filepath.Join("/sys/class/block", disk, e.Name(), "partition")); err == nil {
+				names = append(names, e.Name())
+			}
+		}
+	}
+	return names
 }
 
 // mountedDevices maps kernel device names to where they are mounted or
@@ -180,16 +180,23 @@ func mountedDevices() map[string]string {
 	return out
 }
 
-// rereadPartitions makes the kernel see the new partition table. blockdev
-// asks for a whole re-read, which is refused while a partition is open and
-// on some drivers (loop) leaves the partitions out; partx then updates
-// them entry by entry, so it always runs after.
+// rereadPartitions makes the kernel take in a disk's new partition table
+// and udev catch up with it. partx updates the kernel's partitions entry
+// by entry, which works on every driver (loop too) and while other
+// partitions of the disk are in use. udev then re-probes the disk and its
+// partitions, and the stage waits for just those events, so by-partlabel
+// and by-uuid links are current before filesystems are made.
 func rereadPartitions(ctx context.Context, disk string) error {
-	command.Run(ctx, "blockdev", "--rereadpt", disk)
 	if _, err := command.Run(ctx, "partx", "-u", disk); err != nil {
 		return fmt.Errorf("the kernel did not re-read the partition table of %s: %w", disk, err)
 	}
-	settle(ctx)
+	devs := []string{disk}
+	if name, err := sysName(disk); err == nil {
+		for _, p := range partitionsOf(name) {
+			devs = append(devs, "/dev/"+p)
+		}
+	}
+	announce(ctx, devs...)
 	return nil
 }
 

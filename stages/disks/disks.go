@@ -25,16 +25,22 @@ type Stage struct{}
 // Name is the stage's name.
 func (Stage) Name() string { return "disks" }
 
+// Idle says the config has no disks, arrays, LUKS volumes or filesystems.
+func (Stage) Idle(cfg *config.Config) bool { return noStorage(cfg.Storage) }
+
+func noStorage(st config.Storage) bool {
+	return len(st.Disks) == 0 && len(st.Raid) == 0 && len(st.Luks) == 0 && len(st.Filesystems) == 0
+}
+
 // Run applies the storage section's disks, raid, luks and filesystems.
-func (Stage) Run(ctx context.Context, env *stages.Env, cfg *config.Config) error {
+func (s Stage) Run(ctx context.Context, env *stages.Env, cfg *config.Config) error {
 	if env.Log == nil {
 		env.Log = slog.New(slog.DiscardHandler)
 	}
-	st := cfg.Storage
-	if len(st.Disks) == 0 && len(st.Raid) == 0 && len(st.Luks) == 0 && len(st.Filesystems) == 0 {
+	if s.Idle(cfg) {
 		return nil
 	}
-	settle(ctx)
+	st := cfg.Storage
 	plans, err := planDisks(ctx, st.Disks)
 	if err != nil {
 		return err

@@ -24,16 +24,17 @@ func createFilesystems(ctx context.Context, env *stages.Env, list []config.Files
 	type job struct {
 		index int
 		fs    config.Filesystem
+		blank bool // blkid found no signature: nothing to wipe first
 	}
 	var jobs []job
 	for i, fs := range list {
 		path := report.Path{"storage", "filesystems", i}
-		create, err := decideFilesystem(ctx, fs)
+		create, blank, err := decideFilesystem(ctx, fs)
 		if err != nil {
 			return stages.Errorf(path, fs.Device, "%w", err)
 		}
 		if create {
-			jobs = append(jobs, job{i, fs})
+			jobs = append(jobs, job{i, fs, blank})
 		}
 	}
 	errs := make([]error, len(jobs))
@@ -43,7 +44,7 @@ func createFilesystems(ctx context.Context, env *stages.Env, list []config.Files
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := makeFilesystem(ctx, j.fs); err != nil {
+			if err := makeFilesystem(ctx, j.fs, j.blank); err != nil {
 				errs[k] = stages.Errorf(report.Path{"storage", "filesystems", j.index}, j.fs.Device, "%w", err)
 			}
 		}()
@@ -68,36 +69,37 @@ func createFilesystems(ctx context.Context, env *stages.Env, list []config.Files
 // filesystem is kept when its type and (when given) label and UUID match;
 // a different one is an error unless wipeFilesystem is set. Format "none"
 // creates nothing: it wipes with wipeFilesystem and, without it, fails on
-// any existing filesystem.
-func decideFilesystem(ctx context.Context, fs config.Filesystem) (bool, error) {
+// any existing filesystem. blank says the device holds no signature.
+func decideFilesystem(ctx context.Context, fs config.Filesystem) (create, blank bool, err error) {
 	format := str(fs.Format)
 	if format == "" {
-		return false, nil
+		return false, false, nil
 	}
 	if err := waitForDevice(ctx, fs.Device); err != nil {
-		return false, err
+		return false, false, err
 	}
 	wipe := boolv(fs.WipeFilesystem)
 	found, err := blkid(ctx, fs.Device)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
-	if !wipe && len(found) > 0 {
+	blank = len(found) == 0
+	if !wipe && !blank {
 		if format == "none" {
-			return false, fmt.Errorf("%s already holds %s, format is none and wipeFilesystem is not set", fs.Device, describe(found))
+			return false, false, fmt.Errorf("%s already holds %s, format is none and wipeFilesystem is not set", fs.Device, describe(found))
 		}
 		if why := fsMismatch(fs, found); why != "" {
-			return false, fmt.Errorf("%s already holds %s; wipeFilesystem is not set", fs.Device, why)
+			return false, false, fmt.Errorf("%s already holds %s; wipeFilesystem is not set", fs.Device, why)
 		}
-		return false, nil // reuse
+		return false, false, nil // reuse
 	}
 	if format == "none" && !wipe {
-		return false, nil
+		return false, blank, nil
 	}
 	if why := inUse(fs.Device, true); why != "" {
-		return false, fmt.Errorf("refusing to format %s: %s", fs.Device, why)
+		return false, false, fmt.Errorf("refusing to format %s: %s", fs.Device, why)
 	}
-	return true, nil
+	return true, blank, nil
 }
 
 // fsMismatch describes how an existing filesystem differs, or "".
@@ -118,9 +120,13 @@ func fsMismatch(fs config.Filesystem, found map[string]string) string {
 	return ""
 }
 
-func makeFilesystem(ctx context.Context, fs config.Filesystem) error {
-	if _, err := command.Run(ctx, "wipefs", "-a", fs.Device); err != nil {
-		return fmt.Errorf("wiping %s: %w", fs.Device, err)
+// makeFilesystem wipes the old signatures (when blkid saw any) and runs
+// mkfs.
+func makeFilesystem(ctx context.Context, fs config.Filesystem, blank bool) error {
+	if !blank {
+		if _, err := command.Run(ctx, "wipefs", "-a", fs.Device); err != nil {
+			return fmt.Errorf("wiping %s: %w", fs.Device, err)
+		}
 	}
 	format := str(fs.Format)
 	if format == "none" {

@@ -2,8 +2,13 @@ package disks
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
-	"regexp"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -13,27 +18,33 @@ import (
 	"github.com/kindling-dev/kindling/stages"
 )
 
-// linuxFilesystemType is sgdisk's default partition type (8300).
+// linuxFilesystemType is the partition type used when the config names
+// none (Linux filesystem data).
 const linuxFilesystemType = "0FC63DAF-8483-4772-8E79-3D69D8477DE4"
 
-// alignMiB is the slack under which free space after a partition does
-// not count: sgdisk aligns partitions to 1 MiB.
+// alignMiB is the alignment of new partitions, and the slack under which
+// free space after a partition does not count.
 const alignMiB = 1
 
-// existing is one partition already on a disk.
+// existing is one partition of a table, as read or as planned.
 type existing struct {
 	number     int
 	start, end int64 // sectors, inclusive
 	typeGUID   string
 	guid       string
 	label      string
+	attrs      string // GPT attribute flags, as sfdisk spells them
 }
 
-// table is what sgdisk reports about a disk.
+// table is what sfdisk reports about a disk, with the usable area the
+// disk's real size allows (a disk grown since its table was written gets
+// its backup header moved to the end when the table is next written).
 type table struct {
-	sectorSize int64
-	lastUsable int64
-	parts      map[int]existing
+	label       string // "gpt", "dos", or "" when the disk has no table
+	sectorSize  int64
+	firstUsable int64
+	lastUsable  int64
+	parts       map[int]existing
 }
 
 // diskPlan is what will be done to one disk, decided before any write.
@@ -41,12 +52,13 @@ type diskPlan struct {
 	index   int
 	device  string // as in the config
 	wipe    bool
-	args    []string // sgdisk operations, in order
-	want    []wanted // partitions to verify afterwards
-	touches []int    // existing partition numbers changed or deleted
+	deletes []int      // existing partitions removed (resized ones too)
+	creates []existing // partitions written, with their final geometry
+	want    []wanted   // partitions to verify afterwards
+	touches []int      // existing partition numbers changed or deleted
 }
 
-// wanted is a partition the disk must have after sgdisk ran.
+// wanted is a partition the disk must have after the table is written.
 type wanted struct {
 	index int
 	part  config.Partition
@@ -77,22 +89,21 @@ func planDisk(ctx context.Context, i int, d config.Disk) (*diskPlan, error) {
 		return nil, stages.Errorf(dpath, d.Device, "%w", err)
 	}
 	plan := &diskPlan{index: i, device: d.Device, wipe: boolv(d.WipeTable)}
-	tbl := &table{sectorSize: 512, parts: map[int]existing{}}
 	if plan.wipe {
 		if why := inUse(d.Device, true); why != "" {
 			return nil, stages.Errorf(dpath, d.Device, "refusing to wipe the partition table: %s", why)
 		}
-		t, err := readTable(ctx, d.Device)
-		if err != nil {
-			return nil, stages.Errorf(dpath, d.Device, "%w", err)
-		}
-		tbl.sectorSize, tbl.lastUsable = t.sectorSize, t.lastUsable
-	} else {
-		t, err := readTable(ctx, d.Device)
-		if err != nil {
-			return nil, stages.Errorf(dpath, d.Device, "%w", err)
-		}
-		tbl = t
+	}
+	tbl, err := readTable(ctx, d.Device)
+	if err != nil {
+		return nil, stages.Errorf(dpath, d.Device, "%w", err)
+	}
+	if plan.wipe {
+		// Planned against an empty table: everything is created anew.
+		tbl = &table{label: "gpt", sectorSize: tbl.sectorSize, firstUsable: 2 + entrySectors(tbl.sectorSize),
+			lastUsable: tbl.lastUsable, parts: map[int]existing{}}
+	} else if tbl.label != "gpt" && tbl.label != "" && len(d.Partitions) > 0 {
+		return nil, stages.Errorf(dpath, d.Device, "the disk has a %s partition table, not GPT; set wipeTable to replace it", tbl.label)
 	}
 	if err := plan.decide(d, tbl); err != nil {
 		return nil, err
@@ -109,24 +120,28 @@ func planDisk(ctx context.Context, i int, d config.Disk) (*diskPlan, error) {
 	return plan, nil
 }
 
-// decide turns the config's partitions into sgdisk arguments against the
-// current table: deletions first, then matches, resizes and creations.
+// change is a partition the plan creates (or re-creates, resized).
+type change struct {
+	j     int // index in the config
+	num   int
+	start int64 // sectors; 0 places the partition in the largest free area
+	part  config.Partition
+	attrs string // kept by a resized partition
+}
+
+// decide compares the config's partitions with the current table. Deletions
+// are decided first and creations placed after them, in config order, as
+// sgdisk-based tools do: freed space is available to new partitions.
 func (plan *diskPlan) decide(d config.Disk, tbl *table) error {
-	mib := 1024 * 1024 / tbl.sectorSize
+	mib := tbl.mib()
 	used := map[int]bool{}
 	for n := range tbl.parts {
 		used[n] = true
 	}
-	// Number 0 is always a new partition in the next free slot: existing
-	// partitions are matched by number only, never by label.
-	numbers := make([]int, len(d.Partitions))
-	for j, p := range d.Partitions {
-		numbers[j] = p.Number
-	}
-	var deletes, creates []string
+	var changes []change
 	for j, p := range d.Partitions {
 		path := partPath(plan.index, j)
-		num := numbers[j]
+		num := p.Number
 		ex, exists := tbl.parts[num]
 		if p.ShouldExist != nil && !*p.ShouldExist {
 			if !exists {
@@ -135,8 +150,7 @@ func (plan *diskPlan) decide(d config.Disk, tbl *table) error {
 			if !boolv(p.WipePartitionEntry) {
 				return stages.Errorf(path, d.Device, "partition %d exists but shouldExist is false and wipePartitionEntry is not set", num)
 			}
-			deletes = append(deletes, "-d", strconv.Itoa(num))
-			plan.touches = append(plan.touches, num)
+			plan.drop(num)
 			delete(used, num)
 			continue
 		}
@@ -147,24 +161,18 @@ func (plan *diskPlan) decide(d config.Disk, tbl *table) error {
 				continue
 			}
 			if why == "size" && boolv(p.Resize) {
-				// Keep start, GUIDs and label; only the end moves.
-				size := "0"
-				if s := intv(p.SizeMiB); s > 0 {
-					size = "+" + strconv.Itoa(s) + "M"
-				}
+				// Keep start, GUIDs, label and attributes; only the end moves.
 				kept := p
 				kept.GUID, kept.TypeGUID, kept.Label = &ex.guid, &ex.typeGUID, &ex.label
-				deletes = append(deletes, "-d", strconv.Itoa(num))
-				creates = append(creates, createArgs(num, strconv.FormatInt(ex.start, 10), size, kept)...)
-				plan.touches = append(plan.touches, num)
+				plan.drop(num)
+				changes = append(changes, change{j: j, num: num, start: ex.start, part: kept, attrs: ex.attrs})
 				plan.want = append(plan.want, wanted{j, p, num})
 				continue
 			}
 			if !boolv(p.WipePartitionEntry) {
 				return stages.Errorf(path, d.Device, "partition %d exists but does not match the config (%s differs) and wipePartitionEntry is not set", num, why)
 			}
-			deletes = append(deletes, "-d", strconv.Itoa(num))
-			plan.touches = append(plan.touches, num)
+			plan.drop(num)
 			delete(used, num)
 		}
 		if num == 0 {
@@ -174,36 +182,119 @@ func (plan *diskPlan) decide(d config.Disk, tbl *table) error {
 			}
 		}
 		used[num] = true
-		numbers[j] = num
-		start := "0"
-		if s := intv(p.StartMiB); s > 0 {
-			start = strconv.FormatInt(int64(s)*mib, 10)
-		}
-		size := "0"
-		if s := intv(p.SizeMiB); s > 0 {
-			size = "+" + strconv.Itoa(s) + "M"
-		}
-		creates = append(creates, createArgs(num, start, size, p)...)
+		changes = append(changes, change{j: j, num: num, start: int64(intv(p.StartMiB)) * mib, part: p})
 		plan.want = append(plan.want, wanted{j, p, num})
 	}
-	plan.args = append(deletes, creates...)
+	layout := tbl.without(plan.deletes)
+	for _, c := range changes {
+		e, err := layout.place(c)
+		if err != nil {
+			return stages.Errorf(partPath(plan.index, c.j), d.Device, "partition %d: %w", c.num, err)
+		}
+		layout.parts[c.num] = e
+		plan.creates = append(plan.creates, e)
+	}
 	return nil
 }
 
-func createArgs(num int, start, size string, p config.Partition) []string {
-	n := strconv.Itoa(num)
-	typ := linuxFilesystemType
-	if p.TypeGUID != nil && *p.TypeGUID != "" {
-		typ = *p.TypeGUID
+// drop removes an existing partition from the table in the plan.
+func (plan *diskPlan) drop(num int) {
+	plan.deletes = append(plan.deletes, num)
+	plan.touches = append(plan.touches, num)
+}
+
+// mib is the number of sectors in a mebibyte.
+func (t *table) mib() int64 { return 1024 * 1024 / t.sectorSize }
+
+// alignUp rounds a sector up to the next alignment boundary.
+func (t *table) alignUp(s int64) int64 {
+	g := alignMiB * t.mib()
+	return (s + g - 1) / g * g
+}
+
+// without is a copy of the table lacking the given partitions.
+func (t *table) without(nums []int) *table {
+	c := *t
+	c.parts = map[int]existing{}
+	for n, e := range t.parts {
+		if !slices.Contains(nums, n) {
+			c.parts[n] = e
+		}
 	}
-	args := []string{"-n", n + ":" + start + ":" + size, "-t", n + ":" + typ}
-	if p.GUID != nil && *p.GUID != "" {
-		args = append(args, "-u", n+":"+*p.GUID)
+	return &c
+}
+
+// freeArea is a run of unpartitioned sectors, inclusive.
+type freeArea struct{ start, end int64 }
+
+// free lists the table's unpartitioned areas in disk order.
+func (t *table) free() []freeArea {
+	var parts []existing
+	for _, e := range t.parts {
+		parts = append(parts, e)
 	}
-	if p.Label != nil {
-		args = append(args, "-c", n+":"+*p.Label)
+	slices.SortFunc(parts, func(a, b existing) int { return int(a.start - b.start) })
+	var areas []freeArea
+	next := t.firstUsable
+	for _, e := range parts {
+		if e.start > next {
+			areas = append(areas, freeArea{next, e.start - 1})
+		}
+		next = max(next, e.end+1)
 	}
-	return args
+	if next <= t.lastUsable {
+		areas = append(areas, freeArea{next, t.lastUsable})
+	}
+	return areas
+}
+
+// place works out a new partition's sectors: at its start, or at the
+// start of the largest free area; as large as asked, or to the end of its
+// free area (rounded down to the alignment so the next one stays aligned).
+func (t *table) place(c change) (existing, error) {
+	mib := t.mib()
+	var area freeArea
+	start := c.start
+	areas := t.free()
+	if start == 0 {
+		for _, a := range areas {
+			if a.end-a.start > area.end-area.start {
+				area = a
+			}
+		}
+		start = t.alignUp(area.start)
+		if area.end == 0 || start > area.end {
+			return existing{}, fmt.Errorf("no free space left on the disk")
+		}
+	} else {
+		found := false
+		for _, a := range areas {
+			if start >= a.start && start <= a.end {
+				area, found = a, true
+			}
+		}
+		if !found {
+			return existing{}, fmt.Errorf("its start (sector %d) is not in free space", start)
+		}
+	}
+	end := area.end
+	if s := int64(intv(c.part.SizeMiB)); s > 0 {
+		end = start + s*mib - 1
+		if end > area.end {
+			return existing{}, fmt.Errorf("%d MiB do not fit: the free space at sector %d holds %d MiB", s, start, (area.end-start+1)/mib)
+		}
+	} else if aligned := (area.end+1)/(alignMiB*mib)*(alignMiB*mib) - 1; aligned > start {
+		end = aligned
+	}
+	e := existing{number: c.num, start: start, end: end, typeGUID: linuxFilesystemType,
+		label: str(c.part.Label), attrs: c.attrs}
+	if p := c.part.TypeGUID; p != nil && *p != "" {
+		e.typeGUID = *p
+	}
+	if p := c.part.GUID; p != nil && *p != "" {
+		e.guid = *p
+	}
+	return e, nil
 }
 
 // mismatch names the first property of an existing partition that the
@@ -245,31 +336,19 @@ func (t *table) freeAfter(e existing) int64 {
 	return next - e.end - 1
 }
 
-// apply writes the plan with one sgdisk run, has the kernel re-read the
-// table, verifies it and waits for the partitions' device nodes.
+// sfdisk writes without re-reading: the stage tells the kernel itself
+// (partx works while other partitions of the disk are in use, and skips
+// sfdisk's fixed pause before its own re-read).
+var sfdiskWrite = []string{"--quiet", "--no-reread", "--no-tell-kernel"}
+
+// apply writes the plan, has the kernel and udev take in the new table,
+// verifies it and waits for the partitions' device nodes.
 func (plan *diskPlan) apply(ctx context.Context) error {
 	dpath := report.Path{"storage", "disks", plan.index}
-	switch {
-	case plan.wipe && len(plan.args) == 0:
-		// Nothing to create: leave the disk without any partition table.
-		if _, err := command.Run(ctx, "sgdisk", "--zap-all", plan.device); err != nil {
-			return stages.Errorf(dpath, plan.device, "wiping the partition table: %w", err)
-		}
-	case len(plan.args) > 0:
-		// One sgdisk run: every run that writes ends with a sync and a
-		// pause of its own, so wiping (--clear writes a fresh GPT and
-		// protective MBR over whatever table was there; --mbrtogpt lets
-		// it replace an MBR table) and creating together cost one write.
-		var args []string
-		if plan.wipe {
-			args = append(args, "--mbrtogpt", "--clear")
-		}
-		args = append(append(args, plan.args...), plan.device)
-		if _, err := command.Run(ctx, "sgdisk", args...); err != nil {
-			return stages.Errorf(dpath, plan.device, "partitioning: %w", err)
-		}
+	if err := plan.write(ctx); err != nil {
+		return stages.Errorf(dpath, plan.device, "%w", err)
 	}
-	if plan.wipe || len(plan.args) > 0 {
+	if plan.wipe || len(plan.deletes) > 0 || len(plan.creates) > 0 {
 		if err := rereadPartitions(ctx, plan.device); err != nil {
 			return stages.Errorf(dpath, plan.device, "%w", err)
 		}
@@ -278,7 +357,7 @@ func (plan *diskPlan) apply(ctx context.Context) error {
 	if err != nil {
 		return stages.Errorf(dpath, plan.device, "%w", err)
 	}
-	mib := 1024 * 1024 / tbl.sectorSize
+	mib := tbl.mib()
 	for _, w := range plan.want {
 		path := partPath(plan.index, w.index)
 		e, ok := tbl.parts[w.num]
@@ -299,65 +378,182 @@ func (plan *diskPlan) apply(ctx context.Context) error {
 	return nil
 }
 
-var (
-	sectorSizeRe = regexp.MustCompile(`Sector size \(logical(?:/physical)?\): (\d+)`)
-	lastUsableRe = regexp.MustCompile(`last usable sector is (\d+)`)
-	partLineRe   = regexp.MustCompile(`^\s+(\d+)\s+(\d+)\s+(\d+)\s`)
-)
-
-// readTable lists a disk's GPT partitions (sgdisk -p) and details each one
-// (sgdisk -i N).
-func readTable(ctx context.Context, dev string) (*table, error) {
-	out, err := command.Run(ctx, "sgdisk", "-p", dev)
+// write puts the plan on the disk: a wiped disk gets a fresh GPT with its
+// partitions in one sfdisk run (or no table at all); otherwise deletions,
+// then additions, edit the existing table in place, which keeps its disk
+// GUID and the boot code in its protective MBR.
+func (plan *diskPlan) write(ctx context.Context) error {
+	lines, labels, err := plan.script()
 	if err != nil {
+		return err
+	}
+	switch {
+	case plan.wipe && len(plan.creates) == 0:
+		if _, err := command.Run(ctx, "wipefs", "--all", plan.device); err != nil {
+			return fmt.Errorf("wiping the partition table: %w", err)
+		}
+		return nil
+	case plan.wipe:
+		script := "label: gpt\n" + lines
+		args := append(slices.Clone(sfdiskWrite), "--wipe", "always", "--wipe-partitions", "never", plan.device)
+		if _, err := command.RunOpts(ctx, command.Options{Stdin: []byte(script)}, "sfdisk", args...); err != nil {
+			return fmt.Errorf("writing the partition table: %w", err)
+		}
+	default:
+		if len(plan.deletes) > 0 {
+			args := append(slices.Clone(sfdiskWrite), "--delete", plan.device)
+			for _, n := range plan.deletes {
+				args = append(args, strconv.Itoa(n))
+			}
+			if _, err := command.Run(ctx, "sfdisk", args...); err != nil {
+				return fmt.Errorf("deleting partitions: %w", err)
+			}
+		}
+		if len(plan.creates) > 0 {
+			args := append(slices.Clone(sfdiskWrite), "--append", "--wipe", "never", "--wipe-partitions", "never", plan.device)
+			if _, err := command.RunOpts(ctx, command.Options{Stdin: []byte(lines)}, "sfdisk", args...); err != nil {
+				return fmt.Errorf("adding partitions: %w", err)
+			}
+		}
+	}
+	// Labels a script line cannot carry are set one by one.
+	for _, n := range slices.Sorted(maps.Keys(labels)) {
+		args := append(slices.Clone(sfdiskWrite), "--part-label", plan.device, strconv.Itoa(n), labels[n])
+		if _, err := command.Run(ctx, "sfdisk", args...); err != nil {
+			return fmt.Errorf("labelling partition %d: %w", n, err)
+		}
+	}
+	return nil
+}
+
+// script renders the partitions to create as sfdisk script lines. A line
+// names its partition by a device path ending in the partition number. A
+// label with a double quote or a control character cannot be quoted in a
+// script; those are returned to be set separately.
+func (plan *diskPlan) script() (string, map[int]string, error) {
+	var b strings.Builder
+	labels := map[int]string{}
+	for _, e := range plan.creates {
+		node, err := partitionPath(plan.device, e.number)
+		if err != nil {
+			return "", nil, err
+		}
+		fmt.Fprintf(&b, "%s : start=%d, size=%d, type=%s", node, e.start, e.end-e.start+1, e.typeGUID)
+		if e.guid != "" {
+			fmt.Fprintf(&b, ", uuid=%s", e.guid)
+		}
+		switch {
+		case strings.ContainsFunc(e.label, func(r rune) bool { return r == '"' || r < ' ' || r == 0x7f }):
+			labels[e.number] = e.label
+		case e.label != "":
+			fmt.Fprintf(&b, ", name=\"%s\"", e.label)
+		}
+		if e.attrs != "" {
+			fmt.Fprintf(&b, ", attrs=\"%s\"", e.attrs)
+		}
+		b.WriteString("\n")
+	}
+	return b.String(), labels, nil
+}
+
+// sfdiskTable is the part of `sfdisk --json` the stage reads.
+type sfdiskTable struct {
+	PartitionTable struct {
+		Label      string `json:"label"`
+		FirstLBA   int64  `json:"firstlba"`
+		LastLBA    int64  `json:"lastlba"`
+		SectorSize int64  `json:"sectorsize"`
+		Partitions []struct {
+			Node  string `json:"node"`
+			Start int64  `json:"start"`
+			Size  int64  `json:"size"`
+			Type  string `json:"type"`
+			UUID  string `json:"uuid"`
+			Name  string `json:"name"`
+			Attrs string `json:"attrs"`
+		} `json:"partitions"`
+	} `json:"partitiontable"`
+}
+
+// readTable reads a disk's partition table with one `sfdisk --json`. A
+// disk without any table reads as an empty one.
+func readTable(ctx context.Context, dev string) (*table, error) {
+	sectorSize, sectors, err := geometry(dev)
+	if err != nil {
+		return nil, err
+	}
+	// The usable area of a fresh GPT on this disk: after the protective
+	// MBR, the header and the entries; before the backup entries and header.
+	t := &table{sectorSize: sectorSize, firstUsable: 2 + entrySectors(sectorSize),
+		lastUsable: sectors - 2 - entrySectors(sectorSize), parts: map[int]existing{}}
+	out, err := command.RunOpts(ctx, command.Options{Answers: []int{1}}, "sfdisk", "--json", dev)
+	if err != nil {
+		var ce *command.Error
+		if errors.As(err, &ce) && strings.Contains(ce.Output, "does not contain a recognized partition table") {
+			return t, nil
+		}
 		return nil, fmt.Errorf("reading the partition table: %w", err)
 	}
-	t := &table{sectorSize: 512, parts: map[int]existing{}}
-	if m := sectorSizeRe.FindStringSubmatch(out); m != nil {
-		t.sectorSize, _ = strconv.ParseInt(m[1], 10, 64)
+	var st sfdiskTable
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		return nil, fmt.Errorf("reading the partition table: sfdisk --json: %w", err)
 	}
-	if m := lastUsableRe.FindStringSubmatch(out); m != nil {
-		t.lastUsable, _ = strconv.ParseInt(m[1], 10, 64)
+	pt := st.PartitionTable
+	t.label = pt.Label
+	if pt.SectorSize > 0 {
+		t.sectorSize = pt.SectorSize
 	}
-	for _, line := range strings.Split(out, "\n") {
-		m := partLineRe.FindStringSubmatch(line)
-		if m == nil {
-			continue
+	if pt.FirstLBA > 0 {
+		t.firstUsable = pt.FirstLBA
+	}
+	// A table written on a smaller disk ends early; the real size counts.
+	t.lastUsable = max(t.lastUsable, pt.LastLBA)
+	for _, p := range pt.Partitions {
+		n, ok := trailingNumber(p.Node)
+		if !ok {
+			return nil, fmt.Errorf("reading the partition table: no partition number in %q", p.Node)
 		}
-		n, _ := strconv.Atoi(m[1])
-		e, err := readPartition(ctx, dev, n)
-		if err != nil {
-			return nil, err
-		}
-		t.parts[n] = e
+		t.parts[n] = existing{number: n, start: p.Start, end: p.Start + p.Size - 1,
+			typeGUID: p.Type, guid: p.UUID, label: p.Name, attrs: p.Attrs}
 	}
 	return t, nil
 }
 
-func readPartition(ctx context.Context, dev string, n int) (existing, error) {
-	out, err := command.Run(ctx, "sgdisk", "-i", strconv.Itoa(n), dev)
+// entrySectors is the size of a GPT's standard array of 128 entries of
+// 128 bytes, in sectors.
+func entrySectors(sectorSize int64) int64 { return (128*128 + sectorSize - 1) / sectorSize }
+
+// trailingNumber is the number a partition device name ends with.
+func trailingNumber(node string) (int, bool) {
+	i := len(node)
+	for i > 0 && node[i-1] >= '0' && node[i-1] <= '9' {
+		i--
+	}
+	n, err := strconv.Atoi(node[i:])
+	return n, err == nil
+}
+
+// geometry reads a disk's logical sector size and its size in those
+// sectors from sysfs.
+func geometry(dev string) (sectorSize, sectors int64, err error) {
+	name, err := sysName(dev)
 	if err != nil {
-		return existing{}, fmt.Errorf("reading partition %d: %w", n, err)
+		return 0, 0, err
 	}
-	e := existing{number: n}
-	for _, line := range strings.Split(out, "\n") {
-		k, v, ok := strings.Cut(line, ": ")
-		if !ok {
-			continue
+	read := func(rel string) (int64, error) {
+		b, err := os.ReadFile(filepath.Join("/sys/class/block", name, rel))
+		if err != nil {
+			return 0, err
 		}
-		first := strings.Fields(v)
-		switch k {
-		case "Partition GUID code":
-			e.typeGUID = first[0]
-		case "Partition unique GUID":
-			e.guid = first[0]
-		case "First sector":
-			e.start, _ = strconv.ParseInt(first[0], 10, 64)
-		case "Last sector":
-			e.end, _ = strconv.ParseInt(first[0], 10, 64)
-		case "Partition name":
-			e.label = strings.TrimSuffix(strings.TrimPrefix(v, "'"), "'")
-		}
+		return strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
 	}
-	return e, nil
+	sectorSize, err = read("queue/logical_block_size")
+	if err != nil {
+		return 0, 0, fmt.Errorf("sector size of %s: %w", dev, err)
+	}
+	size512, err := read("size") // always in 512-byte units
+	if err != nil {
+		return 0, 0, fmt.Errorf("size of %s: %w", dev, err)
+	}
+	return sectorSize, size512 * 512 / sectorSize, nil
 }

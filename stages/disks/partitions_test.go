@@ -3,6 +3,7 @@ package disks
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -197,5 +198,157 @@ func TestWipeTableReplacesMBRAndGPT(t *testing.T) {
 				t.Errorf("partitions after wiping: %+v", tbl.parts)
 			}
 		})
+	}
+}
+
+// Adding a partition edits the table in place: the disk GUID, the other
+// partitions and their attribute flags, and the boot code in the
+// protective MBR (BIOS boot loaders live there) all stay.
+func TestPartitionAddKeepsBootCodeAndDiskGUID(t *testing.T) {
+	needLoop(t)
+	dev := loopDisk(t, 64)
+	sh(t, "sgdisk", "-n", "1:0:+8M", "-c", "1:boot", "-A", "1:set:2", dev)
+	bootCode := []byte("KINDLING-TEST-BOOT-CODE")
+	writeAt(t, dev, 16, bootCode)
+	guidBefore := diskGUID(t, dev)
+	before := readTableT(t, dev).parts[1]
+	if _, err := runStage(t, parse(t, "3.3.0", fmt.Sprintf(`{"disks":[{"device":%q,"partitions":[
+		{"number":1,"label":"boot"},{"label":"var","sizeMiB":16}]}]}`, dev))); err != nil {
+		t.Fatal(err)
+	}
+	tbl := readTableT(t, dev)
+	if tbl.parts[1] != before {
+		t.Errorf("partition 1 changed: %+v, was %+v", tbl.parts[1], before)
+	}
+	if before.attrs == "" {
+		t.Errorf("partition 1 lost its attribute flags: %+v", before)
+	}
+	if p := tbl.parts[2]; p.label != "var" || p.end-p.start+1 != 16*2048 || p.start%2048 != 0 {
+		t.Errorf("partition 2 = %+v", p)
+	}
+	if got := readAt(t, dev, 16, len(bootCode)); string(got) != string(bootCode) {
+		t.Errorf("boot code in the protective MBR changed to %q", got)
+	}
+	if g := diskGUID(t, dev); g != guidBefore {
+		t.Errorf("disk GUID changed from %s to %s", guidBefore, g)
+	}
+	verifyGPT(t, dev)
+}
+
+// A table written on a smaller disk (an image copied onto a larger one)
+// ends early; a partition that fills the disk uses the real size, and the
+// backup header moves to the real end.
+func TestPartitionFillsGrownDisk(t *testing.T) {
+	needLoop(t)
+	dev := loopDisk(t, 128)
+	img := t.TempDir() + "/small.img"
+	sh(t, "truncate", "-s", "32M", img)
+	sh(t, "sgdisk", "-n", "1:0:+8M", "-c", "1:root", img)
+	sh(t, "dd", "if="+img, "of="+dev, "bs=1M", "conv=notrunc,fsync", "status=none")
+	sh(t, "partx", "-u", dev)
+	if _, err := runStage(t, parse(t, "3.4.0", fmt.Sprintf(`{"disks":[{"device":%q,"partitions":[
+		{"number":1,"label":"root"},{"number":2,"label":"var","sizeMiB":0}]}]}`, dev))); err != nil {
+		t.Fatal(err)
+	}
+	tbl := readTableT(t, dev)
+	p2 := tbl.parts[2]
+	if p2.end < 100*2048 || tbl.freeAfter(p2) >= 2048 {
+		t.Errorf("partition 2 does not fill the 128 MiB disk: %+v (last usable %d)", p2, tbl.lastUsable)
+	}
+	verifyGPT(t, dev)
+}
+
+// A label sfdisk's script syntax cannot quote still comes out exactly.
+func TestPartitionLabelWithQuote(t *testing.T) {
+	needLoop(t)
+	dev := loopDisk(t, 64)
+	const label = `say "hi", ok`
+	if _, err := runStage(t, parse(t, "3.0.0", fmt.Sprintf(`{"disks":[{"device":%q,"wipeTable":true,"partitions":[
+		{"label":%q,"sizeMiB":8},{"label":"plain, with comma","sizeMiB":8}]}]}`, dev, label))); err != nil {
+		t.Fatal(err)
+	}
+	tbl := readTableT(t, dev)
+	if tbl.parts[1].label != label || tbl.parts[2].label != "plain, with comma" {
+		t.Errorf("labels = %q, %q", tbl.parts[1].label, tbl.parts[2].label)
+	}
+}
+
+// Configs that cannot be satisfied fail while planning, naming the
+// partition, and leave the disk as it was.
+func TestPartitionPlanErrorsTouchNothing(t *testing.T) {
+	needLoop(t)
+	cases := []struct {
+		name, prepare, parts string
+		want                 []string
+	}{
+		{"too large", "", `{"number":2,"sizeMiB":100}`, []string{"storage.disks.0.partitions.0", "partition 2", "do not fit"}},
+		{"start inside a partition", "", `{"number":2,"startMiB":2,"sizeMiB":4}`, []string{"storage.disks.0.partitions.0", "not in free space"}},
+		{"second does not fit", "", `{"number":2,"sizeMiB":8},{"number":3,"sizeMiB":60}`, []string{"storage.disks.0.partitions.1", "partition 3"}},
+		{"mbr without wipeTable", "mbr", `{"number":1}`, []string{"storage.disks.0", "dos partition table", "wipeTable"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dev := loopDisk(t, 64)
+			if c.prepare == "mbr" {
+				sh(t, "sh", "-c", `echo ',20M,L' | sfdisk -q "$0"`, dev)
+			} else {
+				sh(t, "sgdisk", "-n", "1:0:+8M", "-c", "1:a", dev)
+			}
+			before := sh(t, "sfdisk", "--dump", dev)
+			_, err := runStage(t, parse(t, "3.2.0", fmt.Sprintf(`{"disks":[{"device":%q,"partitions":[%s]}]}`, dev, c.parts)))
+			mustFail(t, err, c.want...)
+			if after := sh(t, "sfdisk", "--dump", dev); after != before {
+				t.Errorf("the table changed although the config failed:\n%s\n%s", before, after)
+			}
+		})
+	}
+}
+
+// writeAt and readAt put and get bytes at an offset of a device.
+func writeAt(tb testing.TB, dev string, off int64, b []byte) {
+	tb.Helper()
+	f, err := os.OpenFile(dev, os.O_WRONLY, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteAt(b, off); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func readAt(tb testing.TB, dev string, off int64, n int) []byte {
+	tb.Helper()
+	f, err := os.Open(dev)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	b := make([]byte, n)
+	if _, err := f.ReadAt(b, off); err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+func diskGUID(tb testing.TB, dev string) string {
+	tb.Helper()
+	out := sh(tb, "sgdisk", "-p", dev)
+	for _, line := range strings.Split(out, "\n") {
+		if _, g, ok := strings.Cut(line, "Disk identifier (GUID): "); ok {
+			return strings.TrimSpace(g)
+		}
+	}
+	tb.Fatalf("no disk GUID in:\n%s", out)
+	return ""
+}
+
+// verifyGPT has sgdisk check the table's structures (headers at both
+// ends, CRCs, overlaps).
+func verifyGPT(tb testing.TB, dev string) {
+	tb.Helper()
+	out := sh(tb, "sgdisk", "-v", dev)
+	if !strings.Contains(out, "No problems found") {
+		tb.Errorf("sgdisk -v:\n%s", out)
 	}
 }

@@ -56,7 +56,6 @@ func createRaid(ctx context.Context, r config.Raid) error {
 	if _, err := command.Run(ctx, "mdadm", args...); err != nil {
 		return fmt.Errorf("creating the array: %w", err)
 	}
-	settle(ctx)
 	return waitForDevice(ctx, mdPath(r.Name))
 }
 

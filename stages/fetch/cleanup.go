@@ -8,6 +8,10 @@ import (
 	"github.com/kindling-dev/kindling/stages"
 )
 
+// CleanupStep names Cleanup's idle marker (see stages.SetIdle), left by
+// the fetch stage on platforms where it has nothing to do.
+const CleanupStep = "cleanup"
+
 // Cleanup runs once provisioning succeeded. Platforms that keep the user
 // config where anything in the machine can read it later (hypervisor
 // variables) get it removed, since configs may hold secrets. Other

@@ -96,6 +96,16 @@ func (s stage) Run(ctx context.Context, env *stages.Env, _ *config.Config) error
 	if err := writeAtomic(env.ConfigCache, data); err != nil {
 		return fmt.Errorf("writing the config cache: %w", err)
 	}
+	if err := stages.MarkIdle(env.RunDirPath(), &res.Config); err != nil {
+		return fmt.Errorf("recording which stages have nothing to do: %w", err)
+	}
+	// Cleanup after provisioning only has work where the platform keeps
+	// the config readable.
+	if _, remover := p.(providers.ConfigRemover); !remover {
+		if err := stages.SetIdle(env.RunDirPath(), CleanupStep, true); err != nil {
+			return fmt.Errorf("recording which stages have nothing to do: %w", err)
+		}
+	}
 	if err := os.Remove(marker); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}

@@ -37,14 +37,19 @@ type stage struct{}
 
 func (stage) Name() string { return "kargs" }
 
-func (stage) Run(ctx context.Context, env *stages.Env, cfg *config.Config) error {
+// Idle says the config asks for no kernel argument changes.
+func (stage) Idle(cfg *config.Config) bool {
+	return len(cfg.KernelArguments.ShouldExist)+len(cfg.KernelArguments.ShouldNotExist) == 0
+}
+
+func (s stage) Run(ctx context.Context, env *stages.Env, cfg *config.Config) error {
 	if env.Log == nil {
 		env.Log = slog.New(slog.DiscardHandler)
 	}
-	ka := cfg.KernelArguments
-	if len(ka.ShouldExist)+len(ka.ShouldNotExist) == 0 {
+	if s.Idle(cfg) {
 		return nil
 	}
+	ka := cfg.KernelArguments
 	root, err := rootfs.Open(env.Root)
 	if err != nil {
 		return err

@@ -73,6 +73,10 @@ type mountStage struct{}
 
 func (mountStage) Name() string { return "mount" }
 
+// Idle says no filesystem of the config is to be mounted (so none is to
+// be unmounted either).
+func (mountStage) Idle(cfg *config.Config) bool { return len(targets(cfg)) == 0 }
+
 func (mountStage) Run(ctx context.Context, env *stages.Env, cfg *config.Config) error {
 	if env.Log == nil {
 		env.Log = slog.New(slog.DiscardHandler)

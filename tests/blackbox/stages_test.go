@@ -179,3 +179,42 @@ func TestStatusReachesSystemd(t *testing.T) {
 		}
 	}
 }
+
+// The fetch stage records which later stages have nothing to do for the
+// config it cached, so the boot skips their processes; a config that
+// needs them clears the records.
+func TestFetchMarksIdleStages(t *testing.T) {
+	runDir := t.TempDir()
+	cachePath := filepath.Join(runDir, "config.json")
+	idle := func() map[string]bool {
+		got := map[string]bool{}
+		for _, s := range []string{"kargs", "disks", "mount", "files", "cleanup"} {
+			if _, err := os.Stat(filepath.Join(runDir, "idle", s)); err == nil {
+				got[s] = true
+			}
+		}
+		return got
+	}
+	fetch := func(body string) {
+		t.Helper()
+		src := filepath.Join(t.TempDir(), "user.json")
+		os.WriteFile(src, []byte(`{"ignition":{"version":"3.4.0"}`+body+`}`), 0o644)
+		t.Setenv("KINDLING_CONFIG_FILE", src)
+		if r := run(t, "fetch-offline", "--log-to-stdout", "--platform", "file", "--config-cache", cachePath); r.code != 0 {
+			t.Fatalf("fetch-offline exited %d:\n%s", r.code, r.output)
+		}
+	}
+	fetch(`,"storage":{"files":[{"path":"/etc/motd"}]}`)
+	if got := idle(); !got["kargs"] || !got["disks"] || !got["mount"] || got["files"] || !got["cleanup"] {
+		t.Errorf("files-only config: idle stages %v, want kargs, disks, mount and cleanup (the file platform keeps no config)", got)
+	}
+	fetch(`,"kernelArguments":{"shouldExist":["quiet"]},
+		"storage":{"filesystems":[{"device":"/dev/vdb","format":"ext4","path":"/var"}]}`)
+	if got := idle(); len(got) != 1 {
+		t.Errorf("config with kernel arguments and a filesystem: idle stages %v, want only cleanup", got)
+	}
+	fetch(`,"storage":{"filesystems":[{"device":"/dev/vdb","format":"swap"}]}`)
+	if got := idle(); !got["kargs"] || got["disks"] || !got["mount"] {
+		t.Errorf("swap-only config: idle stages %v, want kargs and mount", got)
+	}
+}
