@@ -180,16 +180,20 @@ func mountedDevices() map[string]string {
 	return out
 }
 
-// rereadPartitions makes the kernel take in a disk's new partition table
-// and udev catch up with it. partx updates the kernel's partitions entry
-// by entry, which works on every driver (loop too) and while other
-// partitions of the disk are in use. udev then re-probes the disk and its
-// partitions, and the stage waits for just those events, so by-partlabel
-// and by-uuid links are current before filesystems are made.
-func rereadPartitions(ctx context.Context, disk string) error {
+// tellKernel makes the kernel take in a disk's new partition table. partx
+// updates the kernel's partitions entry by entry, which works on every
+// driver (loop too) and while other partitions of the disk are in use.
+func tellKernel(ctx context.Context, disk string) error {
 	if _, err := command.Run(ctx, "partx", "-u", disk); err != nil {
 		return fmt.Errorf("the kernel did not re-read the partition table of %s: %w", disk, err)
 	}
+	return nil
+}
+
+// announcePartitions has udev re-probe a disk and its partitions and waits
+// for just those events, so by-partlabel and by-uuid links are current
+// before filesystems are made.
+func announcePartitions(ctx context.Context, disk string) {
 	devs := []string{disk}
 	if name, err := sysName(disk); err == nil {
 		for _, p := range partitionsOf(name) {
@@ -197,7 +201,6 @@ func rereadPartitions(ctx context.Context, disk string) error {
 		}
 	}
 	announce(ctx, devs...)
-	return nil
 }
 
 // blkid probes a device directly (no cache) and returns its TYPE, LABEL

@@ -89,20 +89,22 @@ func planDisk(ctx context.Context, i int, d config.Disk) (*diskPlan, error) {
 		return nil, stages.Errorf(dpath, d.Device, "%w", err)
 	}
 	plan := &diskPlan{index: i, device: d.Device, wipe: boolv(d.WipeTable)}
+	var tbl *table
+	var err error
 	if plan.wipe {
 		if why := inUse(d.Device, true); why != "" {
 			return nil, stages.Errorf(dpath, d.Device, "refusing to wipe the partition table: %s", why)
 		}
+		// Planned against an empty table: everything is created anew, and
+		// whatever table there is need not be read.
+		tbl, err = blankTable(d.Device)
+	} else {
+		tbl, err = readTable(ctx, d.Device)
 	}
-	tbl, err := readTable(ctx, d.Device)
 	if err != nil {
 		return nil, stages.Errorf(dpath, d.Device, "%w", err)
 	}
-	if plan.wipe {
-		// Planned against an empty table: everything is created anew.
-		tbl = &table{label: "gpt", sectorSize: tbl.sectorSize, firstUsable: 2 + entrySectors(tbl.sectorSize),
-			lastUsable: tbl.lastUsable, parts: map[int]existing{}}
-	} else if tbl.label != "gpt" && tbl.label != "" && len(d.Partitions) > 0 {
+	if !plan.wipe && tbl.label != "gpt" && tbl.label != "" && len(d.Partitions) > 0 {
 		return nil, stages.Errorf(dpath, d.Device, "the disk has a %s partition table, not GPT; set wipeTable to replace it", tbl.label)
 	}
 	if err := plan.decide(d, tbl); err != nil {
@@ -349,11 +351,23 @@ func (plan *diskPlan) apply(ctx context.Context) error {
 		return stages.Errorf(dpath, plan.device, "%w", err)
 	}
 	if plan.wipe || len(plan.deletes) > 0 || len(plan.creates) > 0 {
-		if err := rereadPartitions(ctx, plan.device); err != nil {
+		if err := tellKernel(ctx, plan.device); err != nil {
 			return stages.Errorf(dpath, plan.device, "%w", err)
 		}
 	}
-	tbl, err := readTable(ctx, plan.device)
+	// The table is read back while udev catches up with the new
+	// partitions: neither waits for the other.
+	var tbl *table
+	var err error
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		tbl, err = readTable(ctx, plan.device)
+	}()
+	if plan.wipe || len(plan.deletes) > 0 || len(plan.creates) > 0 {
+		announcePartitions(ctx, plan.device)
+	}
+	<-read
 	if err != nil {
 		return stages.Errorf(dpath, plan.device, "%w", err)
 	}
@@ -475,17 +489,25 @@ type sfdiskTable struct {
 	} `json:"partitiontable"`
 }
 
-// readTable reads a disk's partition table with one `sfdisk --json`. A
-// disk without any table reads as an empty one.
-func readTable(ctx context.Context, dev string) (*table, error) {
+// blankTable is an empty GPT for the disk: its usable area lies after the
+// protective MBR, the header and the entries, and before the backup
+// entries and header.
+func blankTable(dev string) (*table, error) {
 	sectorSize, sectors, err := geometry(dev)
 	if err != nil {
 		return nil, err
 	}
-	// The usable area of a fresh GPT on this disk: after the protective
-	// MBR, the header and the entries; before the backup entries and header.
-	t := &table{sectorSize: sectorSize, firstUsable: 2 + entrySectors(sectorSize),
-		lastUsable: sectors - 2 - entrySectors(sectorSize), parts: map[int]existing{}}
+	return &table{sectorSize: sectorSize, firstUsable: 2 + entrySectors(sectorSize),
+		lastUsable: sectors - 2 - entrySectors(sectorSize), parts: map[int]existing{}}, nil
+}
+
+// readTable reads a disk's partition table with one `sfdisk --json`. A
+// disk without any table reads as an empty one.
+func readTable(ctx context.Context, dev string) (*table, error) {
+	t, err := blankTable(dev)
+	if err != nil {
+		return nil, err
+	}
 	out, err := command.RunOpts(ctx, command.Options{Answers: []int{1}}, "sfdisk", "--json", dev)
 	if err != nil {
 		var ce *command.Error
