@@ -38,3 +38,17 @@ func TestMedian(t *testing.T) {
 		t.Errorf("median of 4 = %v", m)
 	}
 }
+
+func TestCriticalPath(t *testing.T) {
+	first := boot{rootFound: 10, fsckStart: 10.5, sysroot: 11, initrd: 13, umount: [2]float64{14, 14.25}}
+	second := boot{rootFound: 8, fsckStart: 8.2, sysroot: 8.6, initrd: 9.1}
+	// held 0.3, after the root 2 - 0.5 = 1.5, umount 0.25
+	if got := criticalPath(first, second); math.Abs(got-2.05) > 1e-9 {
+		t.Errorf("criticalPath = %v, want 2.05", got)
+	}
+	// A root fsck that started sooner than in the normal boot holds nothing.
+	first.fsckStart = 10.1
+	if got := criticalPath(first, second); math.Abs(got-1.75) > 1e-9 {
+		t.Errorf("criticalPath = %v, want 1.75", got)
+	}
+}
