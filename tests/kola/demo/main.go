@@ -134,6 +134,8 @@ var (
 	noise = regexp.MustCompile(`Job .* running \(|^\[ *[0-9.]+\] systemd\[1\]:|Stopp`)
 	// Text the firmware left on the line before the kernel's banner.
 	beforeBanner = regexp.MustCompile(`^.*?(\[ *0\.0+\] Linux version)`)
+	// A kernel message printed onto the end of a systemd status line.
+	kernelTail = regexp.MustCompile(`(\.)\[ *[0-9]+\.[0-9]+\] .*$`)
 )
 
 func (c *consoleFilter) Write(p []byte) (int, error) {
@@ -153,6 +155,9 @@ func (c *consoleFilter) Write(p []byte) (int, error) {
 func (c *consoleFilter) line(raw string) {
 	line := strings.TrimRight(ansi.ReplaceAllString(raw, ""), "\r ")
 	line = beforeBanner.ReplaceAllString(line, "$1")
+	if status.MatchString(line) {
+		line = kernelTail.ReplaceAllString(line, "$1")
+	}
 	switch {
 	case strings.Contains(line, "KOLA-BOOTED"):
 		c.summary = true

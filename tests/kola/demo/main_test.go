@@ -15,7 +15,7 @@ func TestConsoleFilter(t *testing.T) {
 		"Probing EDD (edd=off to disable)... ok[    0.000000] Linux version 6.1.0",
 		"[    5.9] systemd[1]: Reached target local-fs.target - Local File Systems.",
 		"\x1b[0;32m  OK  \x1b[0m] Reached target local-fs.target - Local File Systems.",
-		"         Starting \x1b[0;1;39mkindling-disks.service\x1b[0m...",
+		"         Starting \x1b[0;1;39mkindling-disks.service\x1b[0m...[   11.393655] virtio_blk virtio0: 2/0/0 default/read/poll queues",
 		"\x1bM\x1b[K[ \x1b[0;31m*\x1b[0m] Job kindling-disks.service/start running (9s / no limit)",
 		"[  OK  ] Finished kindling-disks.service - Kindling (disks).",
 		"[  OK  ] Stopped kindling-disks.service - Kindling (disks).",
