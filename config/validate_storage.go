@@ -203,8 +203,9 @@ func (v *validator) deletedPartition(q *Partition, p report.Path) {
 }
 
 // partitionLabel: a GPT partition name holds 36 UTF-16 code units. Labels
-// with a colon cannot be passed to sgdisk whole (it splits its arguments on
-// colons), so the spec warns that the text after it is lost.
+// with a colon are cut before it: sgdisk-based provisioning always did (it
+// splits its arguments on colons) and the disks stage keeps that, so the
+// spec warns that the text after it is lost.
 func (v *validator) partitionLabel(label string, p report.Path) {
 	if n := len(utf16.Encode([]rune(label))); n > 36 {
 		v.errorf(p, "partition label is %d UTF-16 code units long; GPT allows at most 36", n)

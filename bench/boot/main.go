@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/kindling-dev/kindling/tests/kola"
@@ -63,6 +64,9 @@ func run(configPath string) error {
 	if err := kola.BuildOS(repo, cache, os.Stderr); err != nil {
 		return err
 	}
+	// A rebuilt test OS leaves the host writing back hundreds of MiB; the
+	// first boot pair must not pay for that.
+	syscall.Sync()
 	work, err := os.MkdirTemp("", "kindling-bench-boot-")
 	if err != nil {
 		return err

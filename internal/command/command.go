@@ -1,4 +1,4 @@
-// Package command runs the distro tools provisioning relies on (sgdisk,
+// Package command runs the distro tools provisioning relies on (sfdisk,
 // mkfs.*, mdadm, cryptsetup, useradd, udevadm...). It is the one place that
 // logs each command line, its output and how long it took, so a failed
 // provisioning run can be understood from the journal alone.

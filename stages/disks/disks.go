@@ -1,6 +1,6 @@
 // Package disks is the disks stage: it partitions disks, assembles RAID
 // arrays, formats and opens LUKS volumes and creates filesystems, in that
-// order, each step with the distro tools (sgdisk, mdadm, cryptsetup,
+// order, each step with the distro tools (sfdisk, mdadm, cryptsetup,
 // clevis, mkfs.*, mkswap, wipefs) run through internal/command.
 //
 // The whole partition plan of every disk is worked out, and every LUKS key

@@ -289,7 +289,7 @@ func (t *table) place(c change) (existing, error) {
 		end = aligned
 	}
 	e := existing{number: c.num, start: start, end: end, typeGUID: linuxFilesystemType,
-		label: str(c.part.Label), attrs: c.attrs}
+		label: gptLabel(str(c.part.Label)), attrs: c.attrs}
 	if p := c.part.TypeGUID; p != nil && *p != "" {
 		e.typeGUID = *p
 	}
@@ -297,6 +297,14 @@ func (t *table) place(c change) (existing, error) {
 		e.guid = *p
 	}
 	return e, nil
+}
+
+// gptLabel is the partition name a config label becomes: the text before
+// the first colon, as with sgdisk (which splits its arguments on colons)
+// and so with every tool that provisions with it; validation warns.
+func gptLabel(label string) string {
+	before, _, _ := strings.Cut(label, ":")
+	return before
 }
 
 // mismatch names the first property of an existing partition that the
@@ -311,7 +319,7 @@ func mismatch(p config.Partition, e existing, tbl *table, mib int64) string {
 	if p.GUID != nil && *p.GUID != "" && !strings.EqualFold(*p.GUID, e.guid) {
 		return "guid"
 	}
-	if p.Label != nil && *p.Label != e.label {
+	if p.Label != nil && gptLabel(*p.Label) != e.label {
 		return "label"
 	}
 	size := e.end - e.start + 1

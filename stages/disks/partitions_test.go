@@ -263,13 +263,19 @@ func TestPartitionLabelWithQuote(t *testing.T) {
 	needLoop(t)
 	dev := loopDisk(t, 64)
 	const label = `say "hi", ok`
+	// A colon cuts the label, as it always did with sgdisk; validation warns.
 	if _, err := runStage(t, parse(t, "3.0.0", fmt.Sprintf(`{"disks":[{"device":%q,"wipeTable":true,"partitions":[
-		{"label":%q,"sizeMiB":8},{"label":"plain, with comma","sizeMiB":8}]}]}`, dev, label))); err != nil {
+		{"label":%q,"sizeMiB":8},{"label":"plain, with comma","sizeMiB":8},{"label":"var:lib","sizeMiB":8}]}]}`, dev, label))); err != nil {
 		t.Fatal(err)
 	}
 	tbl := readTableT(t, dev)
-	if tbl.parts[1].label != label || tbl.parts[2].label != "plain, with comma" {
-		t.Errorf("labels = %q, %q", tbl.parts[1].label, tbl.parts[2].label)
+	if tbl.parts[1].label != label || tbl.parts[2].label != "plain, with comma" || tbl.parts[3].label != "var" {
+		t.Errorf("labels = %q, %q, %q", tbl.parts[1].label, tbl.parts[2].label, tbl.parts[3].label)
+	}
+	// The same config matches what is on the disk now.
+	if _, err := runStage(t, parse(t, "3.0.0", fmt.Sprintf(`{"disks":[{"device":%q,"partitions":[
+		{"number":1,"label":%q},{"number":3,"label":"var:lib"}]}]}`, dev, label))); err != nil {
+		t.Fatalf("re-applying: %v", err)
 	}
 }
 

@@ -186,7 +186,7 @@ func (e Env) boot(ctx context.Context, spec Spec, res *Result, args []string, co
 	qargs := []string{
 		// -cpu qemu64,+rdrand: TCG's default CPU model has no RDRAND, so the guest
 		// kernel's random pool stays unseeded for a long time and every
-		// tool that makes a UUID (sgdisk, mke2fs, cryptsetup) stalls for
+		// tool that makes a UUID (sfdisk, mke2fs, cryptsetup) stalls for
 		// seconds waiting for entropy. Real machines and clouds have RDRAND
 		// or virtio-rng; this makes the VM behave like them. (-cpu max has
 		// RDRAND too, but its wider features run slower under TCG.)
