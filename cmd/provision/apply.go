@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -21,15 +20,7 @@ func init() {
 }
 
 func runApply(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var f stageFlags
-	f.register(fs)
-	withDisks := fs.Bool("with-disks", false, "also run the disks, mount and umount stages (partitions and formats real devices)")
-	filesDir := fs.String("files-dir", "", "for YAML configs: directory that local file references are read below")
-	runDir := fs.String("run-dir", "", "runtime state directory (reboot flag, timings); default: a temporary directory")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), `Usage: provision apply [--root DIR] [--with-disks] [flags] CONFIG|-
+	fs := newFlags("apply", `Usage: provision apply [--root DIR] [--with-disks] [flags] CONFIG|-
 
 Runs the provisioning stages in one process from a local config (JSON, or
 the YAML dialect of transpile with local files below --files-dir), for
@@ -38,14 +29,14 @@ and with --with-disks also disks, mount and umount. Nothing is fetched for
 the config itself (merge and replace children are not supported here);
 file contents are fetched as usual. Exit status: 0 done, 1 failed, 2 usage.
 
-Flags:`)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+Flags:`, stderr)
+	var f stageFlags
+	f.register(fs)
+	withDisks := fs.Bool("with-disks", false, "also run the disks, mount and umount stages (partitions and formats real devices)")
+	filesDir := fs.String("files-dir", "", "for YAML configs: directory that local file references are read below")
+	runDir := fs.String("run-dir", "", "runtime state directory (reboot flag, timings); default: a temporary directory")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprintln(stderr, "provision apply: exactly one CONFIG is needed")

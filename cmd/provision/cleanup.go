@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 
@@ -16,26 +15,18 @@ func init() {
 }
 
 func runCleanup(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("cleanup", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var f stageFlags
-	f.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), `Usage: provision cleanup [--platform ID] [flags]
+	fs := newFlags("cleanup", `Usage: provision cleanup [--platform ID] [flags]
 
 Run once provisioning succeeded. On platforms that keep the user config
 readable by anything in the machine (vmware guestinfo, virtualbox guest
 properties) the config is removed, since it may hold secrets; elsewhere
 there is nothing to do. Exit status: 0 done, 1 failed, 2 usage.
 
-Flags:`)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+Flags:`, stderr)
+	var f stageFlags
+	f.register(fs)
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	l := f.logger("cleanup", stdout)
 	ctx, cancel := signalContext()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -24,18 +23,10 @@ func init() {
 }
 
 func runSchema(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("schema", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("schema", "Usage: provision schema [--version V]\n\nPrints a JSON Schema for configs of spec version V (default the newest),\nfor editors and CI checks. `provision validate` checks much more.\n\nFlags:", stderr)
 	version := fs.String("version", config.Newest.String(), "spec version")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: provision schema [--version V]\n\nPrints a JSON Schema for configs of spec version V (default the newest),\nfor editors and CI checks. `provision validate` checks much more.\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	v, err := config.ParseVersion(*version)
 	if err != nil || fs.NArg() > 0 {
@@ -68,18 +59,10 @@ func generatedDocs() (map[string][]byte, error) {
 }
 
 func runDocs(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("docs", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("docs", "Usage: provision docs [--check] DIR\n\nWrites one reference page and one JSON Schema per spec version into DIR,\nor with --check fails when any of them is missing or out of date.\n\nFlags:", stderr)
 	check := fs.Bool("check", false, "only check that DIR is up to date")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: provision docs [--check] DIR\n\nWrites one reference page and one JSON Schema per spec version into DIR,\nor with --check fails when any of them is missing or out of date.\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()

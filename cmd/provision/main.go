@@ -3,6 +3,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -26,6 +27,32 @@ const (
 	exitFail  = 1
 	exitUsage = 2
 )
+
+// newFlags makes a subcommand's flag set: errors go to stderr, and --help
+// prints help (its usage text, ending in "Flags:") and the flags.
+func newFlags(name, help string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), help)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses a subcommand's arguments. When ok is false the
+// command ends with code: exitOK after --help, exitUsage on a usage error
+// (the flag package has printed it).
+func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	switch err := fs.Parse(args); err {
+	case nil:
+		return exitOK, true
+	case flag.ErrHelp:
+		return exitOK, false
+	default:
+		return exitUsage, false
+	}
+}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))

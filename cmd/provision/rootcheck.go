@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -21,13 +20,7 @@ func init() {
 // while the disks stage runs, when the config's storage is sure to stay
 // off the root's disks.
 func runRootUntouched(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("root-untouched", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var f stageFlags
-	f.register(fs)
-	cmdlineFile := fs.String("cmdline", "/proc/cmdline", "file holding the kernel command line whose root= names the root device")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), `Usage: provision root-untouched [flags]
+	fs := newFlags("root-untouched", `Usage: provision root-untouched [flags]
 
 Reads the cached config and the kernel command line's root=, and says
 whether every storage entry (disks, RAID, LUKS, filesystems) is on disks
@@ -36,14 +29,12 @@ mounts the root while the disks stage runs; otherwise the root waits.
 Exit status: 0 the root's disks are left alone, 1 they may be changed or
 that cannot be told, 2 usage.
 
-Flags:`)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+Flags:`, stderr)
+	var f stageFlags
+	f.register(fs)
+	cmdlineFile := fs.String("cmdline", "/proc/cmdline", "file holding the kernel command line whose root= names the root device")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	l := f.logger("root-untouched", stdout)
 	cfg, err := stages.LoadConfig(f.configCache)

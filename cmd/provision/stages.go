@@ -95,19 +95,11 @@ func signalContext() (context.Context, context.CancelFunc) {
 }
 
 func runStage(name string, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags(name, fmt.Sprintf("Usage: provision %s [flags]\n\n%s.\nStages after fetch read the cached config.\n\nFlags:", name, stageSummaries[name]), stderr)
 	var f stageFlags
 	f.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: provision %s [flags]\n\n%s.\nStages after fetch read the cached config.\n\nFlags:\n", name, stageSummaries[name])
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "provision %s: unexpected argument %q\n", name, fs.Arg(0))

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,12 +17,7 @@ func init() {
 }
 
 func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	format := fs.String("format", "text", "report format: text or json")
-	filesDir := fs.String("files-dir", "", "for YAML configs: directory that local file references are read below")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), `Usage: provision validate [--format text|json] [FILE|-]
+	fs := newFlags("validate", `Usage: provision validate [--format text|json] [FILE|-]
 
 Checks a config (JSON of any spec version from 3.0.0 to 3.6.0, or the YAML
 dialect of transpile, recognised by its variant key) and prints
@@ -35,14 +29,11 @@ With --format json the findings go to stdout as a JSON array of
 
 Exit status: 0 valid (warnings allowed), 1 invalid, 2 usage error.
 
-Flags:`)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+Flags:`, stderr)
+	format := fs.String("format", "text", "report format: text or json")
+	filesDir := fs.String("files-dir", "", "for YAML configs: directory that local file references are read below")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if *format != "text" && *format != "json" {
 		fmt.Fprintf(stderr, "provision validate: --format must be text or json, not %q\n", *format)

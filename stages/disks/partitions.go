@@ -346,10 +346,12 @@ func (t *table) freeAfter(e existing) int64 {
 	return next - e.end - 1
 }
 
-// sfdisk writes without re-reading: the stage tells the kernel itself
-// (partx works while other partitions of the disk are in use, and skips
-// sfdisk's fixed pause before its own re-read).
-var sfdiskWrite = []string{"--quiet", "--no-reread", "--no-tell-kernel"}
+// sfdiskWrite is an sfdisk command line that writes without re-reading:
+// the stage tells the kernel itself (partx works while other partitions of
+// the disk are in use, and skips sfdisk's fixed pause before its re-read).
+func sfdiskWrite(args ...string) []string {
+	return append([]string{"--quiet", "--no-reread", "--no-tell-kernel"}, args...)
+}
 
 // apply writes the plan, has the kernel and udev take in the new table,
 // verifies it and waits for the partitions' device nodes.
@@ -358,7 +360,8 @@ func (plan *diskPlan) apply(ctx context.Context) error {
 	if err := plan.write(ctx); err != nil {
 		return stages.Errorf(dpath, plan.device, "%w", err)
 	}
-	if plan.wipe || len(plan.deletes) > 0 || len(plan.creates) > 0 {
+	changed := plan.wipe || len(plan.deletes) > 0 || len(plan.creates) > 0
+	if changed {
 		if err := tellKernel(ctx, plan.device); err != nil {
 			return stages.Errorf(dpath, plan.device, "%w", err)
 		}
@@ -372,7 +375,7 @@ func (plan *diskPlan) apply(ctx context.Context) error {
 		defer close(read)
 		tbl, err = readTable(ctx, plan.device)
 	}()
-	if plan.wipe || len(plan.deletes) > 0 || len(plan.creates) > 0 {
+	if changed {
 		announcePartitions(ctx, plan.device)
 	}
 	<-read
@@ -417,13 +420,13 @@ func (plan *diskPlan) write(ctx context.Context) error {
 		return nil
 	case plan.wipe:
 		script := "label: gpt\n" + lines
-		args := append(slices.Clone(sfdiskWrite), "--wipe", "always", "--wipe-partitions", "never", plan.device)
+		args := sfdiskWrite("--wipe", "always", "--wipe-partitions", "never", plan.device)
 		if _, err := command.RunOpts(ctx, command.Options{Stdin: []byte(script)}, "sfdisk", args...); err != nil {
 			return fmt.Errorf("writing the partition table: %w", err)
 		}
 	default:
 		if len(plan.deletes) > 0 {
-			args := append(slices.Clone(sfdiskWrite), "--delete", plan.device)
+			args := sfdiskWrite("--delete", plan.device)
 			for _, n := range plan.deletes {
 				args = append(args, strconv.Itoa(n))
 			}
@@ -432,7 +435,7 @@ func (plan *diskPlan) write(ctx context.Context) error {
 			}
 		}
 		if len(plan.creates) > 0 {
-			args := append(slices.Clone(sfdiskWrite), "--append", "--wipe", "never", "--wipe-partitions", "never", plan.device)
+			args := sfdiskWrite("--append", "--wipe", "never", "--wipe-partitions", "never", plan.device)
 			if _, err := command.RunOpts(ctx, command.Options{Stdin: []byte(lines)}, "sfdisk", args...); err != nil {
 				return fmt.Errorf("adding partitions: %w", err)
 			}
@@ -440,7 +443,7 @@ func (plan *diskPlan) write(ctx context.Context) error {
 	}
 	// Labels a script line cannot carry are set one by one.
 	for _, n := range slices.Sorted(maps.Keys(labels)) {
-		args := append(slices.Clone(sfdiskWrite), "--part-label", plan.device, strconv.Itoa(n), labels[n])
+		args := sfdiskWrite("--part-label", plan.device, strconv.Itoa(n), labels[n])
 		if _, err := command.Run(ctx, "sfdisk", args...); err != nil {
 			return fmt.Errorf("labelling partition %d: %w", n, err)
 		}

@@ -101,10 +101,9 @@ func (s stage) Run(ctx context.Context, env *stages.Env, _ *config.Config) error
 	}
 	// Cleanup after provisioning only has work where the platform keeps
 	// the config readable.
-	if _, remover := p.(providers.ConfigRemover); !remover {
-		if err := stages.SetIdle(env.RunDirPath(), CleanupStep, true); err != nil {
-			return fmt.Errorf("recording which stages have nothing to do: %w", err)
-		}
+	_, remover := p.(providers.ConfigRemover)
+	if err := stages.SetIdle(env.RunDirPath(), CleanupStep, !remover); err != nil {
+		return fmt.Errorf("recording which stages have nothing to do: %w", err)
 	}
 	if err := os.Remove(marker); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
