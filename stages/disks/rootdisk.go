@@ -31,7 +31,6 @@ func LeavesRootAlone(ctx context.Context, st config.Storage, cmdline string) (bo
 	if err != nil {
 		return false, err.Error()
 	}
-	r := resolver{made: madeDevices(st), seen: map[string]bool{}}
 	var refs []string
 	for _, d := range st.Disks {
 		// The stage waits for these too; they normally appear with the root.
@@ -40,6 +39,7 @@ func LeavesRootAlone(ctx context.Context, st config.Storage, cmdline string) (bo
 		}
 		refs = append(refs, d.Device)
 	}
+	r := resolver{made: madeDevices(st), seen: map[string]bool{}}
 	for _, rd := range st.Raid {
 		refs = append(refs, rd.Devices...)
 	}
@@ -89,14 +89,20 @@ func rootDevice(cmdline string) string {
 }
 
 // madeDevices maps the device paths the storage section creates (new
-// partitions' by-partlabel links, arrays, LUKS mappings) to the devices
-// they are made from.
+// partitions' by-partlabel links and, for numbered ones, kernel names;
+// arrays; LUKS mappings) to the devices they are made from. The config's
+// disks must exist.
 func madeDevices(st config.Storage) map[string][]string {
 	made := map[string][]string{}
 	for _, d := range st.Disks {
 		for _, p := range d.Partitions {
 			if l := str(p.Label); l != "" {
-				made["/dev/disk/by-partlabel/"+l] = append(made["/dev/disk/by-partlabel/"+l], d.Device)
+				made["/dev/disk/by-partlabel/"+gptLabel(l)] = append(made["/dev/disk/by-partlabel/"+gptLabel(l)], d.Device)
+			}
+			if p.Number > 0 {
+				if node, err := partitionPath(d.Device, p.Number); err == nil {
+					made[node] = append(made[node], d.Device)
+				}
 			}
 		}
 	}

@@ -56,6 +56,9 @@ func TestLeavesRootAlone(t *testing.T) {
 			"raid":[{"name":"kmd","level":"raid1","devices":[%q,"/dev/disk/by-partlabel/%s"]}],
 			"luks":[{"name":"kcrypt","device":"/dev/md/kmd"}],
 			"filesystems":[{"device":"/dev/mapper/kcrypt","format":"ext4"}]}`, data, label, dataPart, label), true, "no storage entry"},
+		{"filesystem on the kernel name of a partition made on another disk", fmt.Sprintf(`{
+			"disks":[{"device":%q,"wipeTable":true,"partitions":[{"number":3,"label":"x"}]}],
+			"filesystems":[{"device":%q,"format":"ext4"}]}`, data, part(t, data, 3)), true, "no storage entry"},
 		{"partitioning the root's disk", fmt.Sprintf(`{"disks":[{"device":%q,"partitions":[{"label":"var"}]}]}`, rootDisk), false, "holds the root"},
 		{"reusing the root filesystem", fmt.Sprintf(`{"filesystems":[{"device":%q,"format":"ext4","path":"/"}]}`, rootPart), false, "holds the root"},
 		{"another partition of the root's disk", fmt.Sprintf(`{"filesystems":[{"device":%q,"format":"ext4"}]}`, rootOther), false, "holds the root"},
