@@ -12,7 +12,7 @@ TAGS := nethttpomithttp2
 export GOFLAGS := -tags=$(TAGS)
 FUZZTIME ?= 10s
 
-.PHONY: all build deps deps-all test unit lint docs check-docs fuzz bench demo clean
+.PHONY: all build deps deps-all test unit compat lint docs check-docs fuzz bench demo clean
 
 all: build
 
@@ -37,6 +37,12 @@ lint:
 unit:
 	$(GO) test -count=1 -timeout 45m ./...
 
+# Differential tests against the references (Ignition v2.26.0, Butane
+# v0.29.0). tests/compat is a module of its own so the binaries never link
+# them; go test ./... above does not enter it.
+compat:
+	cd tests/compat && $(GO) vet ./... && $(GO) test -count=1 -timeout 30m ./...
+
 # Brief fuzzing of the two parsers. Minimizing a new interesting input is
 # capped: an unbounded minimization still running when the fuzz time ends
 # makes go test report "context deadline exceeded" without any bug found.
@@ -50,7 +56,7 @@ check-docs:
 docs:
 	$(GO) run ./cmd/provision docs docs/spec
 
-test: deps-all build lint check-docs unit fuzz
+test: deps-all build lint check-docs unit compat fuzz
 	@echo "make test: all checks passed"
 
 # Speed and size figures: parse, transpile, fetch, files and disks stages,
