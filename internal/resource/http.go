@@ -132,6 +132,7 @@ func (f *Fetcher) do(req *http.Request) (io.ReadCloser, error) {
 	resp, err := client.Do(req.WithContext(ctx))
 	if err != nil {
 		cancel()
+		redactURLErrors(err)
 		var perm *permanentError
 		if errors.As(err, &perm) {
 			return nil, perm // a refused redirect

@@ -59,10 +59,17 @@ func RedactError(err error) error {
 	if errors.As(err, &re) && re == err {
 		return err
 	}
+	redactURLErrors(err)
+	return &redactedError{err}
+}
+
+// redactURLErrors redacts, in place, the URL of every *url.Error in err's
+// chain. Called where such errors are born, before any wrapping formats
+// their text into a message of its own.
+func redactURLErrors(err error) {
 	for e := err; e != nil; e = errors.Unwrap(e) {
 		if ue, ok := e.(*url.Error); ok {
 			ue.URL = Redact(ue.URL)
 		}
 	}
-	return &redactedError{err}
 }

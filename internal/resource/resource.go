@@ -135,6 +135,10 @@ func (f *Fetcher) FetchTo(ctx context.Context, req Request, w io.Writer) error {
 func (f *Fetcher) fetchTo(ctx context.Context, req Request, w io.Writer) error {
 	u, err := url.Parse(req.URL)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // its URL is the unredacted input
+		}
 		return fmt.Errorf("invalid URL: %w", err)
 	}
 	v, err := newVerifier(req.Hash)
