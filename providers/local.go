@@ -8,8 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-
-	"github.com/kindling-dev/kindling/internal/resource"
 )
 
 // ConfigFileEnv names the file the "file" platform reads when the
@@ -68,30 +66,21 @@ func (qemu) FetchConfig(ctx context.Context, fc *FetchContext) ([]byte, error) {
 	return b, nil
 }
 
-// metal: kindling.config.url= (or ignition.config.url=) on the kernel
-// command line, fetched with the resource fetcher (any scheme it knows).
+// metal has no config channel of its own: a bare-metal machine gets its
+// config from kindling.config.url= on the kernel command line, which
+// FetchCmdlineConfig reads on every platform before the provider is asked.
+// Asked directly, metal reads the URL too, so the provider alone still
+// does what its name promises.
 type metal struct{}
 
 func (metal) Name() string { return "metal" }
 
 func (metal) FetchConfig(ctx context.Context, fc *FetchContext) ([]byte, error) {
-	cmdline, err := fc.cmdline()
-	if err != nil {
-		return nil, fmt.Errorf("metal: reading the kernel command line: %w", err)
+	b, err := FetchCmdlineConfig(ctx, fc)
+	if err != nil && !errors.Is(err, ErrNoConfig) {
+		return nil, fmt.Errorf("metal: %w", err)
 	}
-	url, ok := CmdlineValue(cmdline, ConfigURLArgs...)
-	if !ok || url == "" {
-		return nil, ErrNoConfig
-	}
-	f := fc.Fetcher
-	if f == nil {
-		f = resource.New(resource.Options{})
-	}
-	b, err := f.Fetch(ctx, resource.Request{URL: url})
-	if err != nil {
-		return nil, fmt.Errorf("metal: config URL from the kernel command line: %w", err)
-	}
-	return b, nil
+	return b, err
 }
 
 func init() {

@@ -339,7 +339,7 @@ func TestMetal(t *testing.T) {
 	if _, err := fetch(t, "metal", &FetchContext{Fetcher: offline, Cmdline: "kindling.config.url=" + srv.URL + "/node1.ign"}); !errors.Is(err, resource.ErrNeedsNetwork) {
 		t.Fatalf("offline http: %v", err)
 	}
-	got, err = fetch(t, "metal", &FetchContext{Fetcher: offline, Cmdline: "kindling.config.url=data:," + strings.ReplaceAll(userData, `"`, "%22")})
+	got, err = fetch(t, "metal", &FetchContext{Fetcher: offline, Cmdline: "kindling.config.url=data:;base64," + base64.StdEncoding.EncodeToString([]byte(userData))})
 	if err != nil || string(got) != userData {
 		t.Fatalf("offline data: got %q, %v", got, err)
 	}
