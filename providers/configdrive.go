@@ -111,6 +111,14 @@ type configDrive struct {
 
 func (p configDrive) Name() string { return p.name }
 
+func (p configDrive) source() Source {
+	var src Source
+	for _, f := range p.files {
+		src.Reads = append(src.Reads, "config drive "+strings.Join(p.labels, "|")+": "+f)
+	}
+	return src
+}
+
 func (p configDrive) FetchConfig(ctx context.Context, fc *FetchContext) ([]byte, error) {
 	dev, err := fc.waitDrive(ctx, p.labels, fc.driveWait())
 	if err != nil {
@@ -136,6 +144,6 @@ func init() {
 		{name: "nutanix", labels: []string{"config-2", "CONFIG-2"}, files: []string{openstackUserData}},
 		{name: "powervs", labels: []string{"config-2", "CONFIG-2"}, files: []string{openstackUserData}},
 	} {
-		Register(p)
+		Register(p, p.source())
 	}
 }

@@ -84,7 +84,7 @@ func (metal) FetchConfig(ctx context.Context, fc *FetchContext) ([]byte, error) 
 }
 
 func init() {
-	Register(file{})
-	Register(qemu{})
-	Register(metal{})
+	Register(file{}, Source{Reads: []string{"the file named by $" + ConfigFileEnv}})
+	Register(qemu{}, Source{Reads: []string{"fw_cfg " + qemuFwCfg}})
+	Register(metal{}, Source{Reads: []string{"the URL in kernel argument " + ConfigURLArgs[0] + "= or " + ConfigURLArgs[1] + "="}})
 }
