@@ -19,7 +19,7 @@ type simpleHTTP struct {
 	retry   []int // extra status codes meaning "not ready yet"
 }
 
-func (p simpleHTTP) Name() string       { return p.name }
+func (p simpleHTTP) Name() string { return p.name }
 
 func (p simpleHTTP) source() Source {
 	src := Source{Reads: []string{"GET " + p.url}}
