@@ -86,7 +86,7 @@ func readFromDrive(ctx context.Context, dev string, files []string) ([]byte, err
 		exec.Command("umount", dir).Run()
 	}()
 	for _, f := range files {
-		b, err := os.ReadFile(filepath.Join(dir, f))
+		b, err := readConfigFile(filepath.Join(dir, f))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}

@@ -27,7 +27,7 @@ func (file) FetchConfig(_ context.Context, fc *FetchContext) ([]byte, error) {
 	if path == "" {
 		return nil, fmt.Errorf("file platform: no config path given (set %s)", ConfigFileEnv)
 	}
-	b, err := os.ReadFile(path)
+	b, err := readConfigFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ErrNoConfig
 	}
@@ -53,7 +53,7 @@ func (qemu) FetchConfig(ctx context.Context, fc *FetchContext) ([]byte, error) {
 			fc.logger().Warn("modprobe qemu_fw_cfg failed", "error", err, "output", string(out))
 		}
 	}
-	b, err := os.ReadFile(path)
+	b, err := readConfigFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ErrNoConfig
 	}

@@ -64,7 +64,9 @@ type FetchContext struct {
 	// FindDrive, when set, replaces the search for a labelled config drive
 	// (tests use it so a stray drive on the build machine cannot interfere).
 	FindDrive func(labels []string) (string, error)
-	Log       *slog.Logger
+	// Vsock, when set, replaces the kernel's vsock sockets (applehv).
+	Vsock VsockDialer
+	Log   *slog.Logger
 }
 
 func (fc *FetchContext) logger() *slog.Logger {
