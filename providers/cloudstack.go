@@ -39,7 +39,7 @@ var cloudstackDriveLabels = []string{"config-2", "CONFIG-2"}
 
 func init() {
 	Register(cloudstack{}, Source{Reads: []string{
-		"config drive config-2: " + cloudstackDriveFile,
+		"config drive " + strings.Join(cloudstackDriveLabels, "|") + ": " + cloudstackDriveFile,
 		"GET http://ROUTER/latest/user-data (ROUTER: the DHCP server of " + networkdLeases + ")"}})
 }
 

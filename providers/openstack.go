@@ -18,7 +18,7 @@ var openstackMetadata = simpleHTTP{name: "openstack", url: "http://169.254.169.2
 
 func init() {
 	src := openstackMetadata.source()
-	src.Reads = append([]string{"config drive config-2: " + openstackUserData}, src.Reads...)
+	src.Reads = append([]string{"config drive config-2|CONFIG-2: " + openstackUserData}, src.Reads...)
 	Register(openstack{}, src)
 }
 
