@@ -62,7 +62,7 @@ func OptionsFromConfig(ctx context.Context, ign config.Ignition, base Options) (
 		req.MaxSize, req.LimitName = MaxConfigSize, fmt.Sprintf("resource.MaxConfigSize, %d MiB per CA bundle", MaxConfigSize>>20)
 		data, err := bootstrap.Fetch(ctx, req)
 		if err != nil {
-			return Options{}, fmt.Errorf("ignition.security.tls.certificateAuthorities.%d: fetching the CA bundle: %w", i, err)
+			return Options{}, fmt.Errorf("ignition.security.tls.certificateAuthorities.%d: CA bundle: %w", i, err)
 		}
 		opts.CABundles = append(opts.CABundles, data)
 	}
