@@ -14,6 +14,8 @@ import (
 	"net/url"
 	"sync"
 	"time"
+
+	"github.com/kindling-dev/kindling/internal/redact"
 )
 
 // Errors callers can test with errors.Is.
@@ -127,7 +129,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) ([]byte, error) {
 func (f *Fetcher) FetchTo(ctx context.Context, req Request, w io.Writer) error {
 	// One prefix, one redaction: callers add the config path, not the URL.
 	if err := f.fetchTo(ctx, req, w); err != nil {
-		return RedactError(fmt.Errorf("fetching %s: %w", Redact(req.URL), err))
+		return redact.Error(fmt.Errorf("fetching %s: %w", redact.URL(req.URL), err))
 	}
 	return nil
 }
