@@ -249,8 +249,7 @@ func (r *renderer) child(ctx context.Context, f *resource.Fetcher, ref config.Re
 		return config.Config{}, fmt.Errorf("%s: %s: more than %d referenced configs in all (render.MaxConfigs)", parent, at, r.opts.MaxConfigs)
 	}
 	r.fetched++
-	req := resource.RequestFrom(ref)
-	req.MaxSize, req.LimitName = resource.MaxConfigSize, fmt.Sprintf("resource.MaxConfigSize, %d MiB per config", resource.MaxConfigSize>>20)
+	req := resource.RequestFrom(ref).ConfigSized()
 	if left := r.opts.MaxConfigBytes - r.bytes; left < req.MaxSize {
 		// The last config may use what the others left of the budget;
 		// a config is never empty, so at least one byte is allowed.

@@ -87,6 +87,14 @@ type Request struct {
 	LimitName string
 }
 
+// ConfigSized returns req held to MaxConfigSize, for a fetch whose result
+// is kept in memory as a config (or a CA bundle).
+func (req Request) ConfigSized() Request {
+	req.MaxSize = MaxConfigSize
+	req.LimitName = fmt.Sprintf("resource.MaxConfigSize, %d MiB", MaxConfigSize>>20)
+	return req
+}
+
 // Fetcher fetches resources. Safe for concurrent use.
 type Fetcher struct {
 	opts Options
