@@ -414,10 +414,30 @@ func (r *Root) CheckRemovable(path string) error {
 	return nil
 }
 
-func devOf(fd int) (uint64, error) {
-	var st unix.Stat_t
-	err := unix.Fstat(fd, &st)
-	return st.Dev, err
+// fsID identifies the mount a node is on: a bind mount of another
+// directory of the same filesystem has the same st_dev, so the mount id
+// (statx, Linux 5.8+) is compared too.
+type fsID struct {
+	dev   uint64
+	mntID uint64
+}
+
+func fsIDAt(dirFD int, name string) (fsID, uint32, error) {
+	var sx unix.Statx_t
+	err := unix.Statx(dirFD, name, unix.AT_SYMLINK_NOFOLLOW|unix.AT_EMPTY_PATH, unix.STATX_TYPE|unix.STATX_MNT_ID, &sx)
+	if err != nil {
+		return fsID{}, 0, err
+	}
+	id := fsID{dev: unix.Mkdev(sx.Dev_major, sx.Dev_minor)}
+	if sx.Mask&unix.STATX_MNT_ID != 0 {
+		id.mntID = sx.Mnt_id
+	}
+	return id, uint32(sx.Mode), nil
+}
+
+func devOf(fd int) (fsID, error) {
+	id, _, err := fsIDAt(fd, "")
+	return id, err
 }
 
 // removeTree removes name below dirFD after checking that the whole tree
@@ -436,15 +456,15 @@ func removeTree(dirFD int, name string) error {
 
 // sameFS walks the tree at name (not following symlinks) and fails with
 // ErrOtherFilesystem at the first node on another device than dev.
-func sameFS(dirFD int, name string, dev uint64) error {
-	var st unix.Stat_t
-	if err := unix.Fstatat(dirFD, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+func sameFS(dirFD int, name string, dev fsID) error {
+	id, mode, err := fsIDAt(dirFD, name)
+	if err != nil {
 		return err
 	}
-	if st.Dev != dev {
+	if id != dev {
 		return fmt.Errorf("%s: %w", quoteIfNeeded(name), ErrOtherFilesystem)
 	}
-	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+	if mode&unix.S_IFMT != unix.S_IFDIR {
 		return nil
 	}
 	fd, err := unix.Openat(dirFD, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
@@ -470,7 +490,7 @@ func sameFS(dirFD int, name string, dev uint64) error {
 
 // removeAt removes name below dirFD, recursively, refusing (again, in case
 // the tree changed since the check) to enter a directory on another device.
-func removeAt(dirFD int, name string, dev uint64) error {
+func removeAt(dirFD int, name string, dev fsID) error {
 	err := unix.Unlinkat(dirFD, name, 0)
 	if err == nil || !errors.Is(err, unix.EISDIR) {
 		return err

@@ -274,7 +274,9 @@ func (p *provisioner) readInstall(file string) (install, error) {
 		}
 		if field, ok := installKeys[o.Name]; ok {
 			list := field(&in)
-			*list = append(*list, strings.Fields(o.Value)...)
+			// go-systemd keeps a continuation as backslash-newline in the
+			// value; systemd reads it as a space between words.
+			*list = append(*list, strings.Fields(strings.ReplaceAll(o.Value, "\\\n", " "))...)
 		}
 	}
 	return in, nil
