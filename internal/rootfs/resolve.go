@@ -221,6 +221,7 @@ func (r *Root) ResolveParents(path string) (string, error) {
 			if len(cur) > 0 {
 				cur = cur[:len(cur)-1]
 			}
+			missing = false // look again from the parent, which may exist
 			continue
 		}
 		if missing {
