@@ -76,6 +76,11 @@ func (p *provisioner) resolveNodes() error {
 			return err
 		}
 	}
+	for i := range p.storage.Directories {
+		if err := p.followDirLink(&p.storage.Directories[i]); err != nil {
+			return stages.Errorf(report.Path{"storage", "directories", i, "path"}, s.Directories[i].Path, "%w", err)
+		}
+	}
 	for i := range p.storage.Files {
 		if err := resolve(&p.storage.Files[i].Node, report.Path{"storage", "files", i}); err != nil {
 			return err
@@ -86,6 +91,35 @@ func (p *provisioner) resolveNodes() error {
 			return err
 		}
 	}
+	return nil
+}
+
+// followDirLink: a directory entry whose path is a symlink to an existing
+// directory (without overwrite) means that directory, as in Ignition,
+// whose mkdir -p is satisfied by it and whose chmod and chown follow the
+// link. The directory is found inside the root, never outside.
+func (p *provisioner) followDirLink(d *config.Directory) error {
+	if boolOr(d.Overwrite, false) {
+		return nil
+	}
+	st, exists, err := p.root.Lstat(d.Path)
+	if err != nil || !exists || !st.IsSymlink() {
+		return err
+	}
+	inner, err := p.root.ResolveParents(d.Path + "/x")
+	if err != nil {
+		return err
+	}
+	target := strings.TrimSuffix(inner, "/x")
+	if target == "" {
+		return nil // a link to the root itself stays a symlink in the way
+	}
+	tst, ok, err := p.root.Lstat(target)
+	if err != nil || !ok || !tst.IsDir() {
+		return err
+	}
+	p.env.Log.Info("directory is a symlink to a directory; using that directory", "path", d.Path, "resolved", target)
+	d.Path = target
 	return nil
 }
 
