@@ -87,9 +87,7 @@ func bbBuild(t *testing.T) string {
 // by test-name substring. A listed test still runs: its failure is
 // counted apart and does not fail the suite, and once it passes the log
 // says to remove the entry.
-var bbKnownFailures = map[string]string{
-	"http.headers": "request headers of the fetcher (Accept, Accept-Encoding, User-Agent; custom headers dropped on redirect) are internal/resource's, fixed on branch h-fetch",
-}
+var bbKnownFailures = map[string]string{}
 
 func bbKnownFailure(name string) string {
 	for sub, reason := range bbKnownFailures {
