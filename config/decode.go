@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/kindling-dev/kindling/config/internal/jsontree"
 	"github.com/kindling-dev/kindling/config/report"
@@ -167,10 +168,48 @@ func (s *fieldSet) lookup(key string) (f *field, exact bool) {
 	if f := s.byName[key]; f != nil {
 		return f, true
 	}
-	if f := s.byFold[strings.ToLower(key)]; f != nil {
+	if f := s.byFold[foldKey(key)]; f != nil {
 		return f, false
 	}
 	return nil, false
+}
+
+// foldKey maps a key to one spelling per case-insensitive class, with
+// Unicode simple folding as encoding/json (the reference's decoder) matches
+// keys to fields: "VERSION", "Version" and "verſion" all name version.
+func foldKey(key string) string {
+	var b strings.Builder
+	for _, r := range key {
+		b.WriteRune(foldRune(r))
+	}
+	return b.String()
+}
+
+// foldRune is the smallest rune of r's simple case-folding orbit.
+func foldRune(r rune) rune {
+	min := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		if f < min {
+			min = f
+		}
+	}
+	return min
+}
+
+// lookupFold finds the value of an object's key the way encoding/json
+// assigns a field: the last member whose key matches name, exactly or
+// case-insensitively.
+func lookupFold(n *jsontree.Node, name string) *jsontree.Node {
+	if n == nil || n.Kind != jsontree.Object {
+		return nil
+	}
+	want := foldKey(name)
+	for i := len(n.Members) - 1; i >= 0; i-- {
+		if k := n.Members[i].Key; k == name || foldKey(k) == want {
+			return n.Members[i].Value
+		}
+	}
+	return nil
 }
 
 var fieldCache sync.Map // reflect.Type -> *fieldSet
@@ -199,7 +238,7 @@ func collectFields(t reflect.Type, prefix []int, s *fieldSet) {
 		}
 		f := &field{name: name, index: index}
 		s.byName[name] = f
-		s.byFold[strings.ToLower(name)] = f
+		s.byFold[foldKey(name)] = f
 		s.list = append(s.list, f)
 	}
 }

@@ -71,8 +71,8 @@ func syntaxMessage(err error) string {
 // decoded, since it decides which fields exist.
 func readVersion(tree *jsontree.Node, rep *report.Report) (Version, bool) {
 	path := report.Path{"ignition", "version"}
-	ign := tree.Lookup("ignition")
-	node := ign.Lookup("version")
+	ign := lookupFold(tree, "ignition")
+	node := lookupFold(ign, "version")
 	if node == nil || node.Kind == jsontree.Null {
 		offset := tree.Offset
 		if ign != nil {

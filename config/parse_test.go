@@ -227,3 +227,34 @@ func TestParseVersionSpellings(t *testing.T) {
 		}
 	}
 }
+
+// Invalid UTF-8 in a string is read as U+FFFD per bad byte, as the
+// reference's decoder (encoding/json) reads it, not rejected.
+func TestParseInvalidUTF8(t *testing.T) {
+	cfg, rep, err := Parse([]byte("{\"ignition\":{\"version\":\"3.6.0\"},\"storage\":{\"files\":[{\"path\":\"/a\xff\xfeb\"}]}}"))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, rep)
+	}
+	if got := cfg.Storage.Files[0].Path; got != "/a\uFFFD\uFFFDb" {
+		t.Errorf("path = %q", got)
+	}
+}
+
+// Keys match fields case-insensitively with Unicode simple folding, the
+// version included, as encoding/json matches them; the last match wins.
+func TestParseFoldedKeys(t *testing.T) {
+	for _, src := range []string{
+		`{"ignition":{"veRsion":"3.0.0"}}`,
+		`{"IGNITION":{"verſion":"3.0.0"}}`,
+		`{"ignition":{"version":"9.9.9","Version":"3.0.0"}}`,
+	} {
+		cfg, rep, err := Parse([]byte(src))
+		if err != nil {
+			t.Errorf("%s: %v\n%s", src, err, rep)
+			continue
+		}
+		if cfg.Ignition.Version != Newest.String() {
+			t.Errorf("%s: version %q", src, cfg.Ignition.Version)
+		}
+	}
+}

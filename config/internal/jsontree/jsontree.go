@@ -290,10 +290,7 @@ func (p *parser) str() (string, error) {
 		if c == '"' {
 			s := p.data[start:p.pos]
 			p.pos++
-			if !utf8.Valid(s) {
-				return "", &SyntaxError{Offset: start, Msg: "string is not valid UTF-8"}
-			}
-			return string(s), nil
+			return validUTF8(s), nil
 		}
 		if c == '\\' || c < 0x20 {
 			break
@@ -309,10 +306,7 @@ func (p *parser) str() (string, error) {
 		switch {
 		case c == '"':
 			p.pos++
-			if !utf8.Valid(buf) {
-				return "", &SyntaxError{Offset: start, Msg: "string is not valid UTF-8"}
-			}
-			return string(buf), nil
+			return validUTF8(buf), nil
 		case c < 0x20:
 			return "", p.errorf("control character %#02x in string (escape it)", c)
 		case c == '\\':
@@ -369,6 +363,22 @@ func (p *parser) str() (string, error) {
 			p.pos++
 		}
 	}
+}
+
+// validUTF8 returns b as a string with every byte that is not part of
+// valid UTF-8 replaced by U+FFFD, as Go's encoding/json (the reference's
+// decoder) reads such strings rather than rejecting them.
+func validUTF8(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	out := make([]byte, 0, len(b)+8)
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		out = utf8.AppendRune(out, r)
+		b = b[size:]
+	}
+	return string(out)
 }
 
 func (p *parser) hex4() (rune, error) {
