@@ -42,7 +42,11 @@ func (d *decoder) decode(n *jsontree.Node, v reflect.Value, pattern string) {
 			d.typeError(n, "a list")
 			return
 		}
+		// A key given twice decodes its list into the earlier one's
+		// elements, as encoding/json does: what the later element leaves
+		// out, the earlier one keeps.
 		s := reflect.MakeSlice(v.Type(), len(n.Items), len(n.Items))
+		reflect.Copy(s, v)
 		for i, item := range n.Items {
 			d.path = append(d.path, i)
 			d.decode(item, s.Index(i), pattern)
@@ -196,20 +200,10 @@ func foldRune(r rune) rune {
 	return min
 }
 
-// lookupFold finds the value of an object's key the way encoding/json
-// assigns a field: the last member whose key matches name, exactly or
-// case-insensitively.
-func lookupFold(n *jsontree.Node, name string) *jsontree.Node {
-	if n == nil || n.Kind != jsontree.Object {
-		return nil
-	}
-	want := foldKey(name)
-	for i := len(n.Members) - 1; i >= 0; i-- {
-		if k := n.Members[i].Key; k == name || foldKey(k) == want {
-			return n.Members[i].Value
-		}
-	}
-	return nil
+// keyMatches reports whether an object key names the field name, exactly
+// or case-insensitively as encoding/json matches.
+func keyMatches(key, name string) bool {
+	return key == name || foldKey(key) == foldKey(name)
 }
 
 var fieldCache sync.Map // reflect.Type -> *fieldSet

@@ -258,3 +258,35 @@ func TestParseFoldedKeys(t *testing.T) {
 		}
 	}
 }
+
+// A key given twice decodes into what the first one set, as encoding/json
+// does: objects merge, lists merge element by element, null changes
+// nothing.
+func TestParseDuplicateKeysMerge(t *testing.T) {
+	src := `{"ignition":{"version":"3.1.0","timeouts":{"httpTotal":5}},"ignition":{"version":null,"config":{}},
+		"storage":{"files":[{"path":"/a","mode":420},{"path":"/b"}]},"storage":{"files":[{"path":"/c"}]}}`
+	cfg, rep, err := Parse([]byte(src))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, rep)
+	}
+	if cfg.Ignition.Timeouts.HTTPTotal == nil || *cfg.Ignition.Timeouts.HTTPTotal != 5 {
+		t.Errorf("timeouts of the first ignition object lost: %+v", cfg.Ignition.Timeouts)
+	}
+	if f := cfg.Storage.Files; len(f) != 1 || f[0].Path != "/c" || f[0].Mode == nil || *f[0].Mode != 420 {
+		t.Errorf("files = %+v, want one /c keeping mode 420", f)
+	}
+}
+
+// Nesting is limited where encoding/json limits it: 10000 arrays and
+// objects.
+func TestParseNestingLimit(t *testing.T) {
+	nest := func(n int) []byte {
+		return []byte(`{"ignition":{"version":"3.6.0"},"x":` + strings.Repeat("[", n-1) + strings.Repeat("]", n-1) + `}`)
+	}
+	if _, rep, err := Parse(nest(10000)); err != nil {
+		t.Errorf("10000 levels: %v\n%s", err, rep)
+	}
+	if _, _, err := Parse(nest(10001)); err == nil {
+		t.Error("10001 levels accepted")
+	}
+}

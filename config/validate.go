@@ -27,6 +27,10 @@ func Validate(cfg Config) report.Report {
 type validator struct {
 	version Version
 	rep     report.Report
+	// customGiven tells, for spec 3.2.0, which LUKS volumes' configs
+	// have a clevis.custom object at all (see customPresent); nil for a
+	// config built in Go.
+	customGiven map[int]bool
 }
 
 func (v *validator) errorf(path report.Path, format string, args ...any) {
@@ -38,7 +42,10 @@ func (v *validator) warnf(path report.Path, format string, args ...any) {
 }
 
 func validate(cfg *Config, version Version) report.Report {
-	v := &validator{version: version}
+	return validateWith(&validator{version: version}, cfg)
+}
+
+func validateWith(v *validator, cfg *Config) report.Report {
 	v.ignition(&cfg.Ignition)
 	v.storage(&cfg.Storage)
 	v.systemd(&cfg.Systemd)

@@ -402,7 +402,7 @@ func (v *validator) luks(l *Luks, p report.Path) {
 	if isTrue(l.Cex.Enabled) {
 		v.cexExclusions(l, p)
 	}
-	v.clevis(&l.Clevis, p.Append("clevis"))
+	v.clevis(&l.Clevis, p.Append("clevis"), v.customPresent(l, p))
 	seen := map[string]int{}
 	for i, o := range l.OpenOptions {
 		v.unique(seen, o, i, p.Append("openOptions", i), "open option")
@@ -442,8 +442,22 @@ func clevisPresent(c *Clevis) bool {
 	return nonEmpty(c.Custom.Pin) || len(c.Tang) > 0 || isTrue(c.Tpm2) || (c.Threshold != nil && *c.Threshold != 0)
 }
 
-func (v *validator) clevis(c *Clevis, p report.Path) {
-	v.clevisCustom(c, p)
+// customPresent reports whether a volume's clevis.custom counts as given
+// when other pins are set: from spec 3.3.0 when it names a pin; in 3.2.0,
+// where custom is a pointer, when the object is there at all.
+func (v *validator) customPresent(l *Luks, p report.Path) bool {
+	if v.version != V3_2 {
+		return nonEmpty(l.Clevis.Custom.Pin)
+	}
+	if v.customGiven != nil {
+		i, _ := p[len(p)-1].(int)
+		return v.customGiven[i]
+	}
+	return l.Clevis.Custom != (ClevisCustom{})
+}
+
+func (v *validator) clevis(c *Clevis, p report.Path, customGiven bool) {
+	v.clevisCustom(c, p, customGiven)
 	urls := map[string]int{}
 	for i := range c.Tang {
 		tp := p.Append("tang", i)
@@ -468,17 +482,17 @@ func (v *validator) clevis(c *Clevis, p report.Path) {
 // clevisCustom: custom hands pin and config to clevis as they are, so the
 // structured fields cannot be used next to it. Specs before 3.6.0 know only
 // the tang, tpm2 and sss pins.
-func (v *validator) clevisCustom(c *Clevis, p report.Path) {
+func (v *validator) clevisCustom(c *Clevis, p report.Path, customGiven bool) {
 	cc := &c.Custom
+	if customGiven && (len(c.Tang) > 0 || isTrue(c.Tpm2) || (c.Threshold != nil && *c.Threshold != 0)) {
+		v.errorf(p, "clevis.custom cannot be combined with tang, tpm2 or threshold")
+	}
 	// From spec 3.3.0 needsNetwork alone asks for a custom pin too.
 	asked := nonEmpty(cc.Pin) || nonEmpty(cc.Config) || (isTrue(cc.NeedsNetwork) && v.version.AtLeast(V3_3))
 	if !asked {
 		return
 	}
 	cp := p.Append("custom")
-	if nonEmpty(cc.Pin) && (len(c.Tang) > 0 || isTrue(c.Tpm2) || (c.Threshold != nil && *c.Threshold != 0)) {
-		v.errorf(p, "clevis.custom cannot be combined with tang, tpm2 or threshold")
-	}
 	switch pin := cc.Pin; {
 	case !nonEmpty(pin):
 		v.errorf(cp.Append("pin"), "clevis custom pin is required (tang, tpm2 or sss)")

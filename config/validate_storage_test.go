@@ -268,3 +268,16 @@ func TestStorageValidateGo(t *testing.T) {
 	}
 	checkFinding(t, "go fixed", Validate(cfg), noFindings)
 }
+
+// TestClevisCustomPresence32: spec 3.2.0 declares custom a pointer, so an
+// empty custom object next to tpm2 is refused there, and only there.
+func TestClevisCustomPresence32(t *testing.T) {
+	body := luks(`{"name":"a","device":"/dev/vda","clevis":{"custom":{},"tpm2":true}}`)
+	for _, v := range Versions[2:] {
+		want := noFindings
+		if v == V3_2 {
+			want = wantErr("storage.luks.0.clevis", "cannot be combined")
+		}
+		checkFinding(t, v.String(), parseRep(t, withIgnition(v, "", `"storage":`+body)), want)
+	}
+}

@@ -15,8 +15,10 @@ import (
 	"unicode/utf8"
 )
 
-// MaxDepth is the deepest nesting of arrays and objects accepted.
-const MaxDepth = 512
+// MaxDepth is the deepest nesting of arrays and objects accepted: the
+// limit of Go's encoding/json, which the reference validator decodes with,
+// so that both accept the same documents.
+const MaxDepth = 10000
 
 // Kind is the JSON type of a node.
 type Kind uint8
@@ -131,14 +133,15 @@ func (p *parser) skipSpace() {
 }
 
 func (p *parser) value(depth int) (*Node, error) {
-	if depth > MaxDepth {
-		return nil, p.errorf("nesting deeper than %d levels", MaxDepth)
-	}
 	if p.pos >= len(p.data) {
 		return nil, p.errorf("unexpected end of input, expected a value")
 	}
 	start := p.pos
 	switch c := p.data[p.pos]; {
+	case (c == '{' || c == '[') && depth >= MaxDepth:
+		// depth counts the enclosing arrays and objects; this one would
+		// be one more.
+		return nil, p.errorf("nesting deeper than %d levels", MaxDepth)
 	case c == '{':
 		return p.object(depth)
 	case c == '[':
