@@ -27,7 +27,8 @@ func (d *decoder) report(level report.Level, offset int, format string, args ...
 
 func (d *decoder) decode(n *jsontree.Node, v reflect.Value, pattern string) {
 	if n.Kind == jsontree.Null {
-		return // null means absent, as for an omitted key
+		d.null(v, pattern)
+		return
 	}
 	switch v.Kind() {
 	case reflect.Pointer:
@@ -57,6 +58,37 @@ func (d *decoder) decode(n *jsontree.Node, v reflect.Value, pattern string) {
 		d.decodeScalar(n, v)
 	}
 }
+
+// null applies a JSON null the way encoding/json does in the config's
+// version's own types: it unsets an optional field (a pointer or a list)
+// and leaves anything else as it was, so null after a key given earlier
+// undoes it, and null alone means absent.
+func (d *decoder) null(v reflect.Value, pattern string) {
+	kind := v.Kind()
+	if since, ok := plainBefore[pattern]; ok && d.version.Less(since) {
+		return // a plain value in this version: null changes nothing
+	}
+	if (kind == reflect.Pointer || kind == reflect.Slice) || (kind == reflect.Struct && pointerIn[pattern] == d.version) {
+		v.SetZero()
+	}
+}
+
+// plainBefore lists optional fields that older versions declare as plain
+// values, where null leaves them as they are; pointerIn lists objects one
+// version declares as pointers, where null removes them.
+var (
+	plainBefore = map[string]Version{
+		"storage.links.target": V3_3,
+		"storage.raid.level":   V3_3,
+		"ignition.security.tls.certificateAuthorities.source": V3_1,
+		"storage.luks.clevis.custom.config":                   V3_3,
+		"storage.luks.clevis.custom.pin":                      V3_3,
+	}
+	pointerIn = map[string]Version{
+		"storage.luks.clevis":        V3_2,
+		"storage.luks.clevis.custom": V3_2,
+	}
+)
 
 // decodeScalar sets a string, bool or int, reporting whether it did.
 func (d *decoder) decodeScalar(n *jsontree.Node, v reflect.Value) bool {
@@ -150,7 +182,7 @@ func (d *decoder) decodeMember(m jsontree.Member, v reflect.Value, fields *field
 		d.report(report.Warning, m.KeyOffset, "key %q should be spelled %q", m.Key, f.name)
 	}
 	if prev, dup := seen[f.name]; dup {
-		d.report(report.Warning, m.KeyOffset, "duplicate key %q (also at byte %d); the last one is used", m.Key, prev)
+		d.report(report.Warning, m.KeyOffset, "duplicate key %q (also at byte %d): its value is applied over the earlier one (objects and lists merge, null unsets an optional field)", m.Key, prev)
 	}
 	seen[f.name] = m.KeyOffset
 	d.decode(m.Value, v.FieldByIndex(f.index), childPattern)

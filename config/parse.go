@@ -130,17 +130,30 @@ func clevisCustomObjects(tree *jsontree.Node) map[int]bool {
 	for _, storage := range membersNamed(tree, "storage") {
 		for _, luks := range membersNamed(storage, "luks") {
 			for i, vol := range luks.Items {
-				for _, clevis := range membersNamed(vol, "clevis") {
-					for _, custom := range membersNamed(clevis, "custom") {
-						if custom.Kind == jsontree.Object {
-							given[i] = true
-						}
-					}
-				}
+				given[i] = lastIsObject(membersNamed(vol, "clevis"), func(clevis *jsontree.Node) bool {
+					return lastIsObject(membersNamed(clevis, "custom"), nil)
+				})
 			}
 		}
 	}
 	return given
+}
+
+// lastIsObject reports whether a pointer field given by these members ends
+// up set: a null member unsets it, an object sets it (and then inner, if
+// not nil, must hold for one of the objects since the last null).
+func lastIsObject(members []*jsontree.Node, inner func(*jsontree.Node) bool) bool {
+	set, ok := false, false
+	for _, m := range members {
+		switch m.Kind {
+		case jsontree.Null:
+			set, ok = false, false
+		case jsontree.Object:
+			set = true
+			ok = ok || inner == nil || inner(m)
+		}
+	}
+	return set && ok
 }
 
 // membersNamed returns the values of an object's members that name the

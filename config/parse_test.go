@@ -290,3 +290,33 @@ func TestParseNestingLimit(t *testing.T) {
 		t.Error("10001 levels accepted")
 	}
 }
+
+// null unsets an optional field given earlier in the same object, and
+// leaves a field alone that the config's version declares as a plain
+// value, as encoding/json does with each version's types.
+func TestParseNullAfterValue(t *testing.T) {
+	src := func(v string) []byte {
+		return []byte(`{"ignition":{"version":"` + v + `"},"storage":{"files":[{"path":"/a","contents":{"source":"data:,x"},"overwrite":true,"contents":{"source":null}}],
+			"links":[{"path":"/l","target":"/t","target":null}]}}`)
+	}
+	// The file's source is gone, so overwrite without a source is refused.
+	_, rep, err := Parse(src("3.2.0"))
+	if err == nil || findEntry(rep, "storage.files.0.overwrite", "contents.source") == nil {
+		t.Errorf("3.2.0: want the overwrite error, got %v\n%s", err, rep)
+	}
+	// In 3.6.0 the link target is optional too, so it is gone as well.
+	_, rep, _ = Parse(src("3.6.0"))
+	if findEntry(rep, "storage.links.0.target", "required") == nil {
+		t.Errorf("3.6.0: want the target error, got\n%s", rep)
+	}
+	// In 3.2.0 it is a plain string: null leaves "/t".
+	if findEntry(rep2(t, src("3.2.0")), "storage.links.0.target", "no target") != nil {
+		t.Errorf("3.2.0: the link target was unset by null")
+	}
+}
+
+func rep2(t *testing.T, src []byte) report.Report {
+	t.Helper()
+	_, rep, _ := Parse(src)
+	return rep
+}

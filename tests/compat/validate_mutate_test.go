@@ -112,7 +112,8 @@ var (
 		"-foo.service", "foo", ".service", "a:b", "UPPER", strings.Repeat("n", 300), "foo.conf", "a.conf", "x\ty", "core",
 		"foo.socket", "foo@bar@baz.service", "@.service", "foo\\x2d.service", "foo-bar_baz.timer", "sshd", "0", "-", "a,b", "a\x00b", "é"}
 	oddModes = []any{0, 420, 493, 4095, 4096, 511, -1, 0o7777, 2147483648, 1.5, "0644", 0o1755, 0o4755}
-	oddNums  = []any{-1, 0, 1, -4096, 4096, 2147483647, 2147483648, 9007199254740993, json.Number("18446744073709551616"), json.Number("1e3"), 1.5, json.Number("-0"), -9007199254740993, 1 << 40}
+	oddNums  = []any{-1, 0, 1, -4096, 4096, 2147483647, 2147483648, 9007199254740993, json.Number("18446744073709551616"), json.Number("1e3"), 1.5, json.Number("-0"), -9007199254740993, 1 << 40,
+		json.Number("1.0"), json.Number("4E2"), json.Number("1e400"), 8796093022207, 8796093022208, 4294967294, 4294967296, 256, 257, 9223372036, 9223372037}
 	oddText  = []string{"", " ", "x", "\n", "a\nb", "Keep-Alive", "X Bad", "Host", "a:b", "sha512-abc", "sha256-" + strings.Repeat("a", 64),
 		"sha512-" + strings.Repeat("0", 128), "sha256-XYZ", "md5-0", "gzip", "xz", "none", "GZIP", "ext4", "xfs", "btrfs", "vfat", "swap", "ntfs",
 		"raid0", "raid1", "linear", "raid5", "raid7", "raid10", "00000000-0000-0000-0000-000000000000", "0FC63DAF-8483-4772-8E79-3D69D8477DE4",
@@ -220,7 +221,7 @@ func (m *mutator) mutate(cfg any) (any, string) {
 	var nodes []nodeAt
 	collectNodes(cfg, nil, "", &nodes)
 	n := nodes[m.rng.Intn(len(nodes))]
-	switch op := m.rng.Intn(8); {
+	switch op := m.rng.Intn(10); {
 	case op == 0 && len(n.path) > 0:
 		return setAt(cfg, n.path, func(any) any { return deleteMarker }), "drop " + n.path.String()
 	case op == 1:
@@ -253,6 +254,30 @@ func (m *mutator) mutate(cfg any) (any, string) {
 			return cfg, "version " + v + "->" + short(nv)
 		}
 		fallthrough
+	case op == 8:
+		if obj, ok := n.val.(map[string]any); ok && len(obj) > 0 {
+			keys := sortedKeys(obj)
+			k := keys[m.rng.Intn(len(keys))]
+			nk := recase(k, m.rng)
+			if _, taken := obj[nk]; !taken {
+				obj[nk] = obj[k]
+				delete(obj, k)
+				return cfg, "recase " + append(n.path, k).String() + "->" + nk
+			}
+		}
+		fallthrough
+	case op == 9:
+		if obj, ok := n.val.(map[string]any); ok && len(obj) > 0 {
+			keys := sortedKeys(obj)
+			k := keys[m.rng.Intn(len(keys))]
+			second := m.value(k)
+			if m.rng.Intn(3) == 0 {
+				second = nil
+			}
+			obj[k] = dupMember{first: obj[k], second: second}
+			return cfg, "twice " + append(n.path, k).String() + "=" + short(second)
+		}
+		fallthrough
 	default:
 		if len(n.path) == 0 {
 			return cfg, "none"
@@ -264,6 +289,81 @@ func (m *mutator) mutate(cfg any) (any, string) {
 		nv := m.value(n.key)
 		return setAt(cfg, n.path, func(any) any { return nv }), "set " + n.path.String() + "=" + short(nv)
 	}
+}
+
+// dupMember is an object member written twice, first then second, to try
+// how each decoder handles a repeated key.
+type dupMember struct{ first, second any }
+
+// encodeMutant writes a mutant as JSON, keys sorted, with dupMember values
+// written as two members of the same key.
+func encodeMutant(v any) ([]byte, error) {
+	var b bytes.Buffer
+	err := encodeValue(&b, v)
+	return b.Bytes(), err
+}
+
+func encodeValue(b *bytes.Buffer, v any) error {
+	switch x := v.(type) {
+	case map[string]any:
+		b.WriteByte('{')
+		for i, k := range sortedKeys(x) {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			vals := []any{x[k]}
+			if d, ok := x[k].(dupMember); ok {
+				vals = []any{d.first, d.second}
+			}
+			for j, val := range vals {
+				if j > 0 {
+					b.WriteByte(',')
+				}
+				key, _ := json.Marshal(k)
+				b.Write(key)
+				b.WriteByte(':')
+				if err := encodeValue(b, val); err != nil {
+					return err
+				}
+			}
+		}
+		b.WriteByte('}')
+	case []any:
+		b.WriteByte('[')
+		for i, item := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := encodeValue(b, item); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+	case dupMember:
+		return encodeValue(b, x.second)
+	default:
+		enc, err := json.Marshal(x)
+		if err != nil {
+			return err
+		}
+		b.Write(enc)
+	}
+	return nil
+}
+
+// recase spells a key differently for a case-insensitive match: all upper,
+// first letter upper, or with a letter replaced by one that folds to it
+// (the Kelvin sign for k, the long s for s).
+func recase(k string, rng *rand.Rand) string {
+	switch rng.Intn(3) {
+	case 0:
+		return strings.ToUpper(k)
+	case 1:
+		if strings.ContainsAny(k, "ks") {
+			return strings.NewReplacer("k", "\u212a", "s", "\u017f").Replace(k)
+		}
+	}
+	return strings.ToUpper(k[:1]) + k[1:]
 }
 
 func versionOf(cfg any) (string, bool) {
@@ -304,7 +404,7 @@ func (m *mutator) mutants(bases []validateInput, decoded []any, n int) []validat
 				cfg, d = m.mutate(cfg)
 				what = append(what, d)
 			}
-			data, err := json.Marshal(cfg)
+			data, err := encodeMutant(cfg)
 			if err != nil {
 				continue
 			}
