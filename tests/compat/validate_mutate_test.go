@@ -114,7 +114,7 @@ var (
 	oddModes = []any{0, 420, 493, 4095, 4096, 511, -1, 0o7777, 2147483648, 1.5, "0644", 0o1755, 0o4755}
 	oddNums  = []any{-1, 0, 1, -4096, 4096, 2147483647, 2147483648, 9007199254740993, json.Number("18446744073709551616"), json.Number("1e3"), 1.5, json.Number("-0"), -9007199254740993, 1 << 40,
 		json.Number("1.0"), json.Number("4E2"), json.Number("1e400"), 8796093022207, 8796093022208, 4294967294, 4294967296, 256, 257, 9223372036, 9223372037}
-	oddText  = []string{"", " ", "x", "\n", "a\nb", "Keep-Alive", "X Bad", "Host", "a:b", "sha512-abc", "sha256-" + strings.Repeat("a", 64),
+	oddText = []string{"", " ", "x", "\n", "a\nb", "Keep-Alive", "X Bad", "Host", "a:b", "sha512-abc", "sha256-" + strings.Repeat("a", 64),
 		"sha512-" + strings.Repeat("0", 128), "sha256-XYZ", "md5-0", "gzip", "xz", "none", "GZIP", "ext4", "xfs", "btrfs", "vfat", "swap", "ntfs",
 		"raid0", "raid1", "linear", "raid5", "raid7", "raid10", "00000000-0000-0000-0000-000000000000", "0FC63DAF-8483-4772-8E79-3D69D8477DE4",
 		"{0fc63daf-8483-4772-8e79-3d69d8477de4}", "0fc63daf84834772", "--allow-discards", "defaults", "ro,noatime", "ro\nx", "a=b",
