@@ -179,24 +179,57 @@ var installUnitKeys = map[string]bool{"Alias": true, "WantedBy": true, "Required
 
 // installNames applies the unit-name rule to the [Install] section: each
 // name there becomes a file or directory name below the unit directory, so
-// "Alias=../../../etc/passwd" would replace a file outside it.
+// "Alias=../../../etc/passwd" would replace a file outside it. The settings
+// are taken as go-systemd reads them and also line by line (a comment
+// ending in a backslash hides the next line from go-systemd, not from a
+// simpler reader), so no reading of the text gets a name past the rule.
 func (v *validator) installNames(text string, sections []*unit.UnitSection, path report.Path, what string) {
+	type setting struct {
+		key, value string
+		line       int
+	}
+	var settings []setting
 	for _, s := range sections {
 		if s.Section != "Install" {
 			continue
 		}
 		for _, e := range s.Entries {
-			switch {
-			case installUnitKeys[e.Name]:
-				for _, name := range strings.Fields(e.Value) {
-					if msg := systemdNameProblem(name); msg != "" {
-						v.safetyf(path, ruleUnitNames, "%s, line %d: %s=%s: %q %s; systemd would refuse it", what, lineOf(text, e.Name, e.Value), e.Name, e.Value, name, msg)
-					}
+			settings = append(settings, setting{e.Name, e.Value, lineOf(text, e.Name, e.Value)})
+		}
+	}
+	section := ""
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "["):
+			section = strings.Trim(line, "[]")
+		case section == "Install" && line != "" && line[0] != '#' && line[0] != ';':
+			if k, val, ok := strings.Cut(line, "="); ok {
+				settings = append(settings, setting{strings.TrimSpace(k), val, i + 1})
+			}
+		}
+	}
+	reported := map[string]bool{}
+	for _, st := range settings {
+		// A continued line is joined with a space, as systemd joins it.
+		value := strings.TrimSpace(strings.TrimSuffix(strings.ReplaceAll(st.value, "\\\n", " "), "\\"))
+		var problems []string
+		switch {
+		case installUnitKeys[st.key]:
+			for _, name := range strings.Fields(value) {
+				if problem := systemdNameProblem(name); problem != "" {
+					problems = append(problems, fmt.Sprintf("%q %s", name, problem))
 				}
-			case e.Name == "DefaultInstance":
-				if msg := systemdInstanceProblem(e.Value); msg != "" {
-					v.safetyf(path, ruleUnitNames, "%s, line %d: DefaultInstance=%s: the instance %s; systemd would refuse it", what, lineOf(text, e.Name, e.Value), e.Value, msg)
-				}
+			}
+		case st.key == "DefaultInstance" && value != "":
+			if problem := systemdInstanceProblem(value); problem != "" {
+				problems = append(problems, "the instance "+problem)
+			}
+		}
+		for _, problem := range problems {
+			if key := st.key + "\x00" + problem; !reported[key] {
+				reported[key] = true
+				v.safetyf(path, ruleUnitNames, "%s, line %d: %s=%s: %s; systemd would refuse it", what, st.line, st.key, value, problem)
 			}
 		}
 	}
