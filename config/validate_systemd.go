@@ -309,3 +309,14 @@ func badNameChar(s, extra string) (string, bool) {
 	}
 	return "", true
 }
+
+// UnitNameProblem says why systemd would refuse name as a unit name (in an
+// [Install] setting, say), or "" when it would not. A name it accepts has
+// no '/' and stays in the directory it is joined to. The files stage can
+// apply it to unit files that validation never saw (written by
+// storage.files or shipped in the image) before it enables them.
+func UnitNameProblem(name string) string { return systemdNameProblem(name) }
+
+// InstanceProblem says why systemd would refuse s as a unit instance (a
+// DefaultInstance= value), or "" when it would not.
+func InstanceProblem(s string) string { return systemdInstanceProblem(s) }

@@ -95,3 +95,17 @@ func TestSystemdValidateGo(t *testing.T) {
 	cfg.Systemd.Units[0].Contents = vStr("[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n")
 	checkFinding(t, "fixed", Validate(cfg), noFindings)
 }
+
+func TestUnitNameProblem(t *testing.T) {
+	for name, bad := range map[string]bool{
+		"multi-user.target": false, "getty@tty1.service": false, "getty@.service": false, "a\\x2db.mount": false,
+		"../x.service": true, "/etc/passwd": true, "x": true, "a b.service": true, "": true, "@x.service": true,
+	} {
+		if got := UnitNameProblem(name) != ""; got != bad {
+			t.Errorf("UnitNameProblem(%q) = %q", name, UnitNameProblem(name))
+		}
+	}
+	if InstanceProblem("tty1") != "" || InstanceProblem("../x") == "" {
+		t.Error("InstanceProblem")
+	}
+}
