@@ -225,9 +225,19 @@ func TestUnitInstallNames(t *testing.T) {
 			if strings.HasPrefix(bad, "DefaultInstance") {
 				name = "a@.service"
 			}
+			// The unit comes with the image, so validation never sees
+			// it: the stage has to refuse on its own.
 			unit := fmt.Sprintf("[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n%s\n", bad)
+			unitPath := filepath.Join(root, "usr/lib/systemd/system", name)
+			if err := os.MkdirAll(filepath.Dir(unitPath), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(unitPath, []byte(unit), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			defer os.Remove(unitPath)
 			before := snapshotTree(t, root)
-			body := fmt.Sprintf(`,"systemd":{"units":[{"name":%q,"enabled":true,"contents":%q}]}`, name, unit)
+			body := fmt.Sprintf(`,"systemd":{"units":[{"name":%q,"enabled":true}]}`, name)
 			err := apply(t, root, "3.4.0", body)
 			if err == nil || !strings.Contains(err.Error(), "systemd.units.0.enabled") {
 				t.Fatalf("err = %v, want a refusal", err)
