@@ -122,8 +122,6 @@ func TestPrecheckLeavesRootUntouched(t *testing.T) {
 			`,"passwd":{"groups":[{"name":"made"}],"users":[{"name":"u1"},{"name":"u2","groups":["made","nosuchgroup"]}]},"storage":{"files":[{"path":"/a/first","contents":{"source":"data:,1"}}]}`, "passwd.users.1.groups.1"},
 		{"owner missing", "",
 			`,"storage":{"files":[{"path":"/a/first","contents":{"source":"data:,1"}},{"path":"/b","user":{"name":"nobody-here"}}]}`, "storage.files.1.user.name"},
-		{"unit Alias escaping the unit directory", "",
-			`,"storage":{"files":[{"path":"/a/first","contents":{"source":"data:,1"}}]},"systemd":{"units":[{"name":"a.service","enabled":true,"contents":"[Install]\nAlias=../../../var/lib/data\n"}]}`, "refusing"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -247,6 +245,33 @@ func TestUnitInstallNames(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestUnitFromStorageFilesLinksNothing: a unit file the config writes as a
+// plain file is not known when links are planned (before any fetch), so
+// enabling it records only the preset; a hostile Alias= in it reaches
+// nothing outside the unit directory.
+func TestUnitFromStorageFilesLinksNothing(t *testing.T) {
+	root := newRoot(t)
+	data := filepath.Join(root, "var/lib/data")
+	if err := os.MkdirAll(data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(data, "keep"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	body := `,"storage":{"files":[{"path":"/etc/systemd/system/a.service","contents":{"source":"data:,%5BInstall%5D%0AAlias%3D..%2F..%2F..%2Fvar%2Flib%2Fdata%0A"}}]},"systemd":{"units":[{"name":"a.service","enabled":true}]}`
+	if err := apply(t, root, "3.4.0", body); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(data); err != nil || !fi.IsDir() {
+		t.Fatalf("/var/lib/data was replaced: %v %v", fi, err)
+	}
+	if _, err := os.Stat(filepath.Join(data, "keep")); err != nil {
+		t.Fatalf("/var/lib/data lost its contents: %v", err)
+	}
+	want := "enable a.service\n"
+	checkNode(t, root, wantNode{path: "etc/systemd/system-preset/20-kindling.preset", mode: 0o644, contents: &want})
 }
 
 func TestUnitContinuationAndPresets(t *testing.T) {
