@@ -99,6 +99,28 @@ func LoadConfig(path string) (*config.Config, error) {
 	return &cfg, nil
 }
 
+// RecordUserConfig leaves (or removes) NoUserConfigFile in the run
+// directory, so later stage processes, which only read the rendered config,
+// know whether the platform supplied a user config.
+func (env *Env) RecordUserConfig(provided bool) error {
+	env.UserConfigProvided = provided
+	return SetMarker(filepath.Join(env.RunDirPath(), NoUserConfigFile), !provided)
+}
+
+// SetMarker creates an empty marker file, or removes it.
+func SetMarker(path string, present bool) error {
+	if present {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(path, nil, 0o644)
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
 // NeedsConfig reports whether a stage consumes the rendered config; the
 // fetch stages produce it instead.
 func NeedsConfig(name string) bool {
@@ -118,9 +140,8 @@ func RunOne(ctx context.Context, env *Env, name string) error {
 		if cfg, err = LoadConfig(env.ConfigCache); err != nil {
 			return err
 		}
-		if _, err := os.Stat(filepath.Join(env.RunDirPath(), NoUserConfigFile)); err == nil {
-			env.UserConfigProvided = false
-		}
+		_, err := os.Stat(filepath.Join(env.RunDirPath(), NoUserConfigFile))
+		env.UserConfigProvided = err != nil
 	}
 	env.loadTimings()
 	err = env.runTimed(ctx, s, cfg, false)

@@ -112,7 +112,10 @@ func TestRunOneLoadsCacheAndKeepsTimings(t *testing.T) {
 	}
 
 	// The fetch stages' marker turns userConfigProvided off.
-	os.WriteFile(filepath.Join(dir, NoUserConfigFile), nil, 0o644)
+	if err := (&Env{ConfigCache: cache}).RecordUserConfig(false); err != nil {
+		t.Fatal(err)
+	}
+	env.UserConfigProvided = true
 	if err := RunOne(context.Background(), env, "files"); err != nil {
 		t.Fatal(err)
 	}

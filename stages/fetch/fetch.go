@@ -89,7 +89,9 @@ func (s stage) Run(ctx context.Context, env *stages.Env, _ *config.Config) error
 	if err != nil {
 		return err
 	}
-	env.UserConfigProvided = res.UserSource != ""
+	if err := env.RecordUserConfig(res.UserSource != ""); err != nil {
+		return fmt.Errorf("recording whether a user config was provided: %w", err)
+	}
 	data, err := config.Marshal(res.Config)
 	if err != nil {
 		return err

@@ -96,6 +96,46 @@ func TestFetchNoUserConfig(t *testing.T) {
 	if cfg := readCache(t, cache); cfg.Ignition.Version == "" || len(cfg.Storage.Files) != 0 {
 		t.Fatalf("want an empty config, got %+v", cfg)
 	}
+	// A later stage is another process: it learns it only from the run
+	// directory, starting from the command's default (provided).
+	if got := laterStageSees(t, cache); got {
+		t.Error("a later stage believes a user config was provided (result file would say so)")
+	}
+	// A second boot's fetch with a user config removes the marker again.
+	src := filepath.Join(t.TempDir(), "user.ign")
+	os.WriteFile(src, []byte(userCfg), 0o644)
+	t.Setenv(providers.ConfigFileEnv, src)
+	os.Remove(cache)
+	if err := run(t, "fetch", &stages.Env{Platform: "file", ConfigCache: cache}); err != nil {
+		t.Fatal(err)
+	}
+	if got := laterStageSees(t, cache); !got {
+		t.Error("a later stage believes no user config was provided")
+	}
+}
+
+// probe is a stage that records what the runner told it.
+type probe struct{ saw *bool }
+
+func (probe) Name() string { return "probe-user-config" }
+func (p probe) Run(_ context.Context, env *stages.Env, _ *config.Config) error {
+	*p.saw = env.UserConfigProvided
+	return nil
+}
+
+var probeSaw = new(bool)
+
+func init() { stages.Register(probe{saw: probeSaw}) }
+
+// laterStageSees runs a config-reading stage the way its own process
+// would and returns its Env.UserConfigProvided.
+func laterStageSees(t *testing.T, cache string) bool {
+	t.Helper()
+	env := &stages.Env{ConfigCache: cache, UserConfigProvided: true}
+	if err := stages.RunOne(context.Background(), env, "probe-user-config"); err != nil {
+		t.Fatal(err)
+	}
+	return *probeSaw
 }
 
 // TestOfflineDefersToFetch: a remote merge reference makes fetch-offline
