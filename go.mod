@@ -3,6 +3,9 @@ module github.com/kindling-dev/kindling
 go 1.26.0
 
 require (
+	github.com/aws/aws-sdk-go-v2 v1.48.0
+	github.com/aws/aws-sdk-go-v2/credentials v1.21.0
+	github.com/aws/aws-sdk-go-v2/feature/ec2/imds v1.20.9
 	github.com/pin/tftp/v3 v3.1.0
 	github.com/vincent-petithory/dataurl v1.0.0
 	github.com/vmware/vmw-guestinfo v0.0.0-20220317130741-510905f0efa3
@@ -10,4 +13,7 @@ require (
 	golang.org/x/sys v0.50.0
 )
 
-require golang.org/x/net v0.0.0-20200202094626-16171245cfb2 // indirect
+require (
+	github.com/aws/smithy-go v1.28.9 // indirect
+	golang.org/x/net v0.0.0-20200202094626-16171245cfb2 // indirect
+)

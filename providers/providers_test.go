@@ -201,8 +201,10 @@ func (f *fakeIMDS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "ttl missing", http.StatusBadRequest)
 			return
 		}
+		// The real service echoes the lifetime it granted.
+		w.Header().Set("X-aws-ec2-metadata-token-ttl-seconds", r.Header.Get("X-aws-ec2-metadata-token-ttl-seconds"))
 		w.Write([]byte("TOKEN123"))
-	case r.Method == http.MethodGet && r.URL.Path == "/2019-10-01/user-data":
+	case r.Method == http.MethodGet && (r.URL.Path == "/latest/user-data" || r.URL.Path == "/2019-10-01/user-data"):
 		f.gets.Add(1)
 		tok := r.Header.Get("X-aws-ec2-metadata-token")
 		if tok != "TOKEN123" && !(tok == "" && f.allowV1) {

@@ -15,6 +15,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+
 	"github.com/kindling-dev/kindling/internal/redact"
 )
 
@@ -67,6 +70,9 @@ type Options struct {
 	// AWSMetadataEndpoint replaces the EC2 instance metadata service
 	// (http://169.254.169.254) asked for instance-role credentials.
 	AWSMetadataEndpoint string
+	// Metadata is the policy for link-local metadata services (IMDS, the
+	// GCE metadata server); its zero value is the boot's.
+	Metadata Metadata
 	// GCSEndpoint replaces https://storage.googleapis.com for gs: URLs.
 	GCSEndpoint string
 	// MaxAttempts bounds the attempts per fetch (0: bounded only by time).
@@ -103,8 +109,15 @@ type Fetcher struct {
 	client     *http.Client
 	clientErr  error
 
+	imdsOnce sync.Once
+	imds     *imds.Client
+
 	awsOnce sync.Once
-	aws     *awsCreds // nil: anonymous
+	aws     *aws.Credentials // nil: anonymous
+
+	regionOnce sync.Once
+	region     string   // the EC2 instance's region; "" off AWS
+	regions    sync.Map // S3 bucket -> region
 }
 
 // New returns a Fetcher with the given options.
