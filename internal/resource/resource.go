@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"cloud.google.com/go/compute/metadata"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 
@@ -73,6 +74,9 @@ type Options struct {
 	// Metadata is the policy for link-local metadata services (IMDS, the
 	// GCE metadata server); its zero value is the boot's.
 	Metadata Metadata
+	// GCEMetadataEndpoint replaces the GCE metadata server
+	// (http://169.254.169.254) asked for the service account's token.
+	GCEMetadataEndpoint string
 	// GCSEndpoint replaces https://storage.googleapis.com for gs: URLs.
 	GCSEndpoint string
 	// MaxAttempts bounds the attempts per fetch (0: bounded only by time).
@@ -114,6 +118,11 @@ type Fetcher struct {
 
 	awsOnce sync.Once
 	aws     *aws.Credentials // nil: anonymous
+
+	gceOnce      sync.Once
+	gce          *metadata.Client
+	gceTokenOnce sync.Once
+	gceTok       string
 
 	regionOnce sync.Once
 	region     string   // the EC2 instance's region; "" off AWS

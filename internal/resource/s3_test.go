@@ -330,3 +330,43 @@ func TestOneIMDSClient(t *testing.T) {
 		t.Errorf("IMDS handed out %d tokens, want 1 (one client)", n)
 	}
 }
+
+// TestGCSWithServiceAccountToken: a gs: fetch asks the GCE metadata server
+// (Metadata-Flavor: Google, as the real one insists) for the service
+// account's token, once per fetcher, and sends it to GCS.
+func TestGCSWithServiceAccountToken(t *testing.T) {
+	t.Parallel()
+	var tokenCalls atomic.Int32
+	md := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Metadata-Flavor") != "Google" {
+			http.Error(w, "Missing Metadata-Flavor:Google header.", http.StatusForbidden)
+			return
+		}
+		if r.URL.Path != "/computeMetadata/v1/instance/service-accounts/default/token" {
+			http.NotFound(w, r)
+			return
+		}
+		tokenCalls.Add(1)
+		w.Header().Set("Metadata-Flavor", "Google")
+		io.WriteString(w, `{"access_token":"ya29.test","expires_in":3599,"token_type":"Bearer"}`)
+	}))
+	defer md.Close()
+	gcs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer ya29.test" {
+			http.Error(w, "anonymous", http.StatusForbidden)
+			return
+		}
+		io.WriteString(w, "private "+r.URL.Path)
+	}))
+	defer gcs.Close()
+	f := New(Options{GCSEndpoint: gcs.URL, GCEMetadataEndpoint: md.URL, MaxAttempts: 2})
+	for _, obj := range []string{"a", "b"} {
+		got, err := f.Fetch(testCtx(t), Request{URL: "gs://bucket/" + obj})
+		if err != nil || string(got) != "private /bucket/"+obj {
+			t.Fatalf("%q, %v", got, err)
+		}
+	}
+	if n := tokenCalls.Load(); n != 1 {
+		t.Errorf("token asked %d times, want once per fetcher", n)
+	}
+}
