@@ -121,12 +121,6 @@ func SetMarker(path string, present bool) error {
 	return nil
 }
 
-// NeedsConfig reports whether a stage consumes the rendered config; the
-// fetch stages produce it instead.
-func NeedsConfig(name string) bool {
-	return name != "fetch" && name != "fetch-offline"
-}
-
 // RunOne runs one stage the way the initramfs units do, each in its own
 // process: stages after fetch read the cached config, and the stage's
 // duration is added to the timings kept in RunDir for the result file.
@@ -136,7 +130,7 @@ func RunOne(ctx context.Context, env *Env, name string) error {
 		return err
 	}
 	var cfg *config.Config
-	if NeedsConfig(name) {
+	if !InfoOf(s).MakesConfig {
 		if cfg, err = LoadConfig(env.ConfigCache); err != nil {
 			return err
 		}
@@ -175,27 +169,24 @@ func Run(ctx context.Context, env *Env, names []string, cfg *config.Config) erro
 	mounted := false
 	var runErr error
 	for _, s := range todo {
-		if s.Name() == "umount" {
+		info := InfoOf(s)
+		if info.Unmounts {
 			continue // below, whatever happened
 		}
 		var c *config.Config
-		if NeedsConfig(s.Name()) {
+		if !info.MakesConfig {
 			c = cfg
 		}
 		if err := env.runTimed(ctx, s, c, true); err != nil {
 			runErr = err
 			break
 		}
-		if s.Name() == "mount" {
-			mounted = true
-		}
+		mounted = mounted || info.Mounts
 	}
-	if mounted && slices.Contains(names, "umount") {
-		s, err := Get("umount")
-		if err == nil {
-			err = env.runTimed(ctx, s, cfg, true)
+	for _, s := range todo {
+		if mounted && InfoOf(s).Unmounts {
+			runErr = errors.Join(runErr, env.runTimed(ctx, s, cfg, true))
 		}
-		runErr = errors.Join(runErr, err)
 	}
 	return runErr
 }

@@ -18,9 +18,20 @@ type recorder struct {
 	name string
 	log  *[]string
 	fail bool
+	info Info
 }
 
 func (r recorder) Name() string { return r.name }
+func (r recorder) Info() Info   { return r.info }
+
+// recorderInfo is what the real stages say about themselves.
+var recorderInfo = map[string]Info{
+	"fetch-offline": {MakesConfig: true},
+	"fetch":         {MakesConfig: true},
+	"disks":         {Devices: true},
+	"mount":         {Mounts: true},
+	"umount":        {Unmounts: true},
+}
 
 func (r recorder) Run(_ context.Context, env *Env, cfg *config.Config) error {
 	entry := r.name
@@ -42,7 +53,7 @@ func withStages(t *testing.T, failing string) *[]string {
 	registry = map[string]Stage{}
 	var log []string
 	for _, n := range Order {
-		Register(recorder{name: n, log: &log, fail: n == failing})
+		Register(recorder{name: n, log: &log, fail: n == failing, info: recorderInfo[n]})
 	}
 	return &log
 }
@@ -138,5 +149,17 @@ func TestRequestReboot(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join(env.RunDirPath(), RebootNeededFile))
 	if err != nil || string(data) != "kargs changed\n" {
 		t.Errorf("%q %v", data, err)
+	}
+}
+
+// TestConfigStagesFromInfo: which stages provision apply runs follows from
+// what each stage says about itself.
+func TestConfigStagesFromInfo(t *testing.T) {
+	withStages(t, "")
+	if got := strings.Join(ConfigStages(false), " "); got != "kargs files" {
+		t.Errorf("without devices: %q", got)
+	}
+	if got := strings.Join(ConfigStages(true), " "); got != "kargs disks mount files umount" {
+		t.Errorf("with devices: %q", got)
 	}
 }

@@ -46,6 +46,40 @@ type Stage interface {
 	Run(ctx context.Context, env *Env, cfg *config.Config) error
 }
 
+// Info is what a stage says about itself, so the runner and the command
+// line read it instead of testing stage names (as Ignition's stage
+// registry does). The zero Info is an ordinary stage: it consumes the
+// rendered config and leaves nothing mounted.
+type Info struct {
+	// Summary is its one line in `provision help`.
+	Summary string
+	// MakesConfig: the stage produces the rendered config (the fetch
+	// stages) and is given nil instead of one.
+	MakesConfig bool
+	// Mounts: the stage leaves the config's filesystems mounted under
+	// Env.Root for the stages after it.
+	Mounts bool
+	// Unmounts: the stage undoes Mounts. Run runs it last whenever a
+	// Mounts stage ran, even after a failure, so nothing stays mounted.
+	Unmounts bool
+	// Devices: the stage changes block devices (partitions, formats).
+	Devices bool
+}
+
+// Describer is a stage that describes itself; stages that do not are
+// described by the zero Info.
+type Describer interface {
+	Info() Info
+}
+
+// InfoOf returns what s says about itself.
+func InfoOf(s Stage) Info {
+	if d, ok := s.(Describer); ok {
+		return d.Info()
+	}
+	return Info{}
+}
+
 // Idler is a stage that can tell from the config alone that it has
 // nothing to do. The fetch stages record that (see MarkIdle), so the boot
 // integration skips the stage's process instead of starting it to find out.
@@ -98,6 +132,25 @@ func Register(s Stage) {
 
 // Order is the order stages run in.
 var Order = []string{"fetch-offline", "fetch", "kargs", "disks", "mount", "files", "umount"}
+
+// ConfigStages are the registered stages in Order that consume the
+// rendered config; without devices, those that change block devices or
+// mount filesystems are left out (provision apply on a running system).
+func ConfigStages(devices bool) []string {
+	var out []string
+	for _, name := range Order {
+		s, ok := registry[name]
+		if !ok {
+			continue
+		}
+		info := InfoOf(s)
+		if info.MakesConfig || !devices && (info.Devices || info.Mounts || info.Unmounts) {
+			continue
+		}
+		out = append(out, name)
+	}
+	return out
+}
 
 // Get returns a registered stage.
 func Get(name string) (Stage, error) {

@@ -22,21 +22,14 @@ import (
 	_ "github.com/kindling-dev/kindling/stages/mount"
 )
 
-// stageSummaries describe each stage command in `provision help`.
-var stageSummaries = map[string]string{
-	"fetch-offline": "stage: fetch the config without the network and cache it",
-	"fetch":         "stage: fetch the config over the network and cache it",
-	"kargs":         "stage: apply kernel arguments to the target's boot entries",
-	"disks":         "stage: partition disks, create RAID, LUKS volumes and filesystems",
-	"mount":         "stage: mount the config's filesystems under the target root",
-	"files":         "stage: write files, users, groups, systemd units into the target root",
-	"umount":        "stage: unmount what the mount stage mounted",
-}
-
 func init() {
 	for _, name := range stages.Order {
+		s, err := stages.Get(name)
+		if err != nil {
+			panic(err) // a stage package is not linked in: a build mistake
+		}
 		register(name, command{
-			summary: stageSummaries[name],
+			summary: stages.InfoOf(s).Summary,
 			run: func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 				return runStage(name, args, stdout, stderr)
 			},
@@ -95,7 +88,12 @@ func signalContext() (context.Context, context.CancelFunc) {
 }
 
 func runStage(name string, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags(name, fmt.Sprintf("Usage: provision %s [flags]\n\n%s.\nStages after fetch read the cached config.\n\nFlags:", name, stageSummaries[name]), stderr)
+	s, err := stages.Get(name)
+	if err != nil {
+		fmt.Fprintf(stderr, "provision %s: %v\n", name, err)
+		return exitUsage
+	}
+	fs := newFlags(name, fmt.Sprintf("Usage: provision %s [flags]\n\n%s.\nStages after fetch read the cached config.\n\nFlags:", name, stages.InfoOf(s).Summary), stderr)
 	var f stageFlags
 	f.register(fs)
 	if code, ok := parseFlags(fs, args); !ok {

@@ -53,6 +53,13 @@ func (s stage) Name() string {
 	return "fetch"
 }
 
+func (s stage) Info() stages.Info {
+	if s.offline {
+		return stages.Info{MakesConfig: true, Summary: "stage: fetch the config without the network and cache it"}
+	}
+	return stages.Info{MakesConfig: true, Summary: "stage: fetch the config over the network and cache it"}
+}
+
 func (s stage) Run(ctx context.Context, env *stages.Env, _ *config.Config) error {
 	if env.ConfigCache == "" {
 		return errors.New("no config cache path given")
