@@ -12,6 +12,7 @@ import (
 
 	"github.com/kindling-dev/kindling/config"
 	"github.com/kindling-dev/kindling/config/report"
+	"github.com/kindling-dev/kindling/internal/command"
 	"github.com/kindling-dev/kindling/internal/resource"
 )
 
@@ -213,6 +214,7 @@ func (env *Env) runTimed(ctx context.Context, s Stage, cfg *config.Config, tag b
 		env.Timings = map[string]time.Duration{}
 	}
 	senv.Timings = env.Timings
+	ctx = command.WithLogger(ctx, senv.Log) // the stage's commands log with it
 	senv.Progress("%s: starting", s.Name())
 	senv.logf("stage starting")
 	start := time.Now()

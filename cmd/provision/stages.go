@@ -12,7 +12,6 @@ import (
 	"syscall"
 	"time"
 
-	kcommand "github.com/kindling-dev/kindling/internal/command"
 	klog "github.com/kindling-dev/kindling/internal/log"
 	"github.com/kindling-dev/kindling/stages"
 	_ "github.com/kindling-dev/kindling/stages/disks"
@@ -56,15 +55,14 @@ func (f *stageFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.debug, "debug", false, "log debug messages too (each command run)")
 }
 
-// logger builds the stage's logger and points internal/command at it.
+// logger builds the stage's logger (the runner hands it to
+// internal/command through the context).
 func (f *stageFlags) logger(stage string, stdout io.Writer) *slog.Logger {
 	opts := klog.Options{Stage: stage, Debug: f.debug}
 	if f.logToStdout {
 		opts.Out = stdout
 	}
-	l := klog.New(opts)
-	kcommand.Logger = l
-	return l
+	return klog.New(opts)
 }
 
 func (f *stageFlags) env(l *slog.Logger) *stages.Env {
