@@ -25,21 +25,21 @@ func NewGCE(m Metadata) *metadata.Client {
 // and gs: fetches (Options.GCEMetadataEndpoint replaces its address in
 // tests).
 func (f *Fetcher) GCE() *metadata.Client {
-	f.gceOnce.Do(func() {
+	f.cloud.gceOnce.Do(func() {
 		m := f.opts.Metadata
 		if f.opts.GCEMetadataEndpoint != "" {
 			m.Endpoint = strings.TrimRight(f.opts.GCEMetadataEndpoint, "/")
 		}
-		f.gce = NewGCE(m)
+		f.cloud.gce = NewGCE(m)
 	})
-	return f.gce
+	return f.cloud.gce
 }
 
 // gceToken asks the metadata server for the instance's service-account
 // access token, once per fetcher; "" when it is not reachable (not on
 // GCP) or has none.
 func (f *Fetcher) gceToken(ctx context.Context) string {
-	f.gceTokenOnce.Do(func() {
+	f.cloud.gceTokenOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(ctx, gceProbe)
 		defer cancel()
 		body, err := f.GCE().GetWithContext(ctx, "instance/service-accounts/default/token")
@@ -50,8 +50,8 @@ func (f *Fetcher) gceToken(ctx context.Context) string {
 			AccessToken string `json:"access_token"`
 		}
 		if json.Unmarshal([]byte(body), &t) == nil {
-			f.gceTok = t.AccessToken
+			f.cloud.gceTok = t.AccessToken
 		}
 	})
-	return f.gceTok
+	return f.cloud.gceTok
 }

@@ -29,14 +29,14 @@ func NewIMDS(m Metadata) *imds.Client {
 // provider and s3:/arn: fetches (Options.AWSMetadataEndpoint replaces its
 // address in tests).
 func (f *Fetcher) IMDS() *imds.Client {
-	f.imdsOnce.Do(func() {
+	f.cloud.imdsOnce.Do(func() {
 		m := f.opts.Metadata
 		if f.opts.AWSMetadataEndpoint != "" {
 			m.Endpoint = strings.TrimRight(f.opts.AWSMetadataEndpoint, "/")
 		}
-		f.imds = NewIMDS(m)
+		f.cloud.imds = NewIMDS(m)
 	})
-	return f.imds
+	return f.cloud.imds
 }
 
 // awsAllowed says whether S3 fetches may ask IMDS: not when they go to a
@@ -48,7 +48,7 @@ func (f *Fetcher) awsAllowed() bool {
 // awsCredentials returns the instance role's credentials, asked once per
 // fetcher; nil (anonymous) when not on AWS or no role is attached.
 func (f *Fetcher) awsCredentials(ctx context.Context) *aws.Credentials {
-	f.awsOnce.Do(func() {
+	f.cloud.awsOnce.Do(func() {
 		if !f.awsAllowed() {
 			return
 		}
@@ -59,16 +59,16 @@ func (f *Fetcher) awsCredentials(ctx context.Context) *aws.Credentials {
 		if err != nil || !c.HasKeys() {
 			return
 		}
-		f.aws = &c
+		f.cloud.aws = &c
 	})
-	return f.aws
+	return f.cloud.aws
 }
 
 // instanceRegion is the EC2 region this machine runs in, asked once; ""
 // off AWS. It picks the partition of s3:// URLs, as Ignition's region hint
 // does.
 func (f *Fetcher) instanceRegion(ctx context.Context) string {
-	f.regionOnce.Do(func() {
+	f.cloud.regionOnce.Do(func() {
 		if !f.awsAllowed() {
 			return
 		}
@@ -76,8 +76,8 @@ func (f *Fetcher) instanceRegion(ctx context.Context) string {
 		defer cancel()
 		out, err := f.IMDS().GetRegion(ctx, &imds.GetRegionInput{})
 		if err == nil {
-			f.region = out.Region
+			f.cloud.region = out.Region
 		}
 	})
-	return f.region
+	return f.cloud.region
 }

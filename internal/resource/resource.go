@@ -71,6 +71,8 @@ type Options struct {
 	// AWSMetadataEndpoint replaces the EC2 instance metadata service
 	// (http://169.254.169.254) asked for instance-role credentials.
 	AWSMetadataEndpoint string
+	// Cloud, when set, is shared with every fetcher given the same one.
+	Cloud *Cloud
 	// Metadata is the policy for link-local metadata services (IMDS, the
 	// GCE metadata server); its zero value is the boot's.
 	Metadata Metadata
@@ -113,6 +115,16 @@ type Fetcher struct {
 	client     *http.Client
 	clientErr  error
 
+	cloud *Cloud
+}
+
+// Cloud is what fetchers learn from the cloud they run on: the IMDS and
+// GCE metadata clients, the instance role's credentials, the instance's
+// region, bucket regions, the service-account token. Options carry it by
+// pointer, so the fetchers built from copies of one Options (a stage's
+// provider and every config it references) share one of each. The first
+// fetcher to need a client builds it with its options.
+type Cloud struct {
 	imdsOnce sync.Once
 	imds     *imds.Client
 
@@ -130,7 +142,13 @@ type Fetcher struct {
 }
 
 // New returns a Fetcher with the given options.
-func New(opts Options) *Fetcher { return &Fetcher{opts: opts} }
+func New(opts Options) *Fetcher {
+	c := opts.Cloud
+	if c == nil {
+		c = &Cloud{}
+	}
+	return &Fetcher{opts: opts, cloud: c}
+}
 
 // Fetch returns the whole (decompressed, verified) resource.
 func (f *Fetcher) Fetch(ctx context.Context, req Request) ([]byte, error) {

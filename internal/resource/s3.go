@@ -196,7 +196,7 @@ func bucketURL(bucket, region string, part partition) string {
 // bucketRegion asks S3 where a bucket lives: a HEAD on an endpoint of the
 // partition answers (even 301 or 403) with an x-amz-bucket-region header.
 func (f *Fetcher) bucketRegion(ctx context.Context, bucket string, part partition) (string, error) {
-	if r, ok := f.regions.Load(bucket); ok {
+	if r, ok := f.cloud.regions.Load(bucket); ok {
 		return r.(string), nil
 	}
 	client, err := f.httpClient()
@@ -221,6 +221,6 @@ func (f *Fetcher) bucketRegion(ctx context.Context, bucket string, part partitio
 		}
 		return "", fmt.Errorf("finding the region of bucket %q: %s", bucket, resp.Status)
 	}
-	f.regions.Store(bucket, region)
+	f.cloud.regions.Store(bucket, region)
 	return region, nil
 }

@@ -288,8 +288,8 @@ func TestS3PartitionEndpoints(t *testing.T) {
 				opts.AWSMetadataEndpoint = "http://127.0.0.1:1" // nothing listens: off AWS
 			}
 			f := New(opts)
-			f.regions.Store("bkt", tt.bucketRegion) // no S3 to ask in a test
-			f.regions.Store("dotted.bkt", tt.bucketRegion)
+			f.cloud.regions.Store("bkt", tt.bucketRegion) // no S3 to ask in a test
+			f.cloud.regions.Store("dotted.bkt", tt.bucketRegion)
 			u, _ := url.Parse(tt.url)
 			loc, err := parseS3(u, tt.url)
 			if err != nil {

@@ -41,6 +41,8 @@ type Options struct {
 	// Customize, when set, adjusts each FetchContext (tests point a
 	// provider at a fake metadata server).
 	Customize func(*providers.FetchContext)
+	// Fetch are the base fetcher options (tests set endpoints).
+	Fetch resource.Options
 }
 
 // fetchContext is the providers' view of this fetch.
@@ -140,7 +142,11 @@ func (s Stage) Run(ctx context.Context, env *stages.Env, _ *config.Config) error
 }
 
 func (s Stage) fetchAndRender(ctx context.Context, env *stages.Env, p providers.Provider, platform string) (render.Result, error) {
-	fopts := resource.Options{Offline: s.Offline}
+	// One Cloud for the provider's fetcher and every fetcher rendering
+	// builds: one IMDS token, one role credential, one GCE token.
+	fopts := s.Fetch
+	fopts.Offline = s.Offline
+	fopts.Cloud = &resource.Cloud{}
 	fc := s.fetchContext(env, resource.New(fopts), s.Offline)
 	if env.Status != nil {
 		env.Status("fetching the config from platform %s", platform)
