@@ -50,6 +50,14 @@ func Errorf(path report.Path, what, format string, args ...any) error {
 	return &ConfigError{Path: path, What: what, Err: fmt.Errorf(format, args...)}
 }
 
+// stages is the registry env runs from.
+func (env *Env) stages() Registry {
+	if env.Stages != nil {
+		return env.Stages
+	}
+	return Default
+}
+
 // RunDirPath returns the runtime state directory of env.
 func (env *Env) RunDirPath() string {
 	if env.RunDir != "" {
@@ -126,7 +134,7 @@ func SetMarker(path string, present bool) error {
 // process: stages after fetch read the cached config, and the stage's
 // duration is added to the timings kept in RunDir for the result file.
 func RunOne(ctx context.Context, env *Env, name string) error {
-	s, err := Get(name)
+	s, err := env.stages().Get(name)
 	if err != nil {
 		return err
 	}
@@ -161,7 +169,7 @@ func Run(ctx context.Context, env *Env, names []string, cfg *config.Config) erro
 		if !slices.Contains(names, name) {
 			continue
 		}
-		s, err := Get(name)
+		s, err := env.stages().Get(name)
 		if err != nil {
 			return err
 		}

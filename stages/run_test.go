@@ -45,20 +45,19 @@ func (r recorder) Run(_ context.Context, env *Env, cfg *config.Config) error {
 	return nil
 }
 
-// withStages swaps the registry for recorders named after the real stages.
-func withStages(t *testing.T, failing string) *[]string {
+// withStages returns a registry of recorders named after the real stages.
+func withStages(t *testing.T, failing string) (Registry, *[]string) {
 	t.Helper()
-	saved := registry
-	t.Cleanup(func() { registry = saved })
-	registry = map[string]Stage{}
+	reg := Registry{}
 	var log []string
 	for _, n := range Order {
-		Register(recorder{name: n, log: &log, fail: n == failing, info: recorderInfo[n]})
+		reg.Register(recorder{name: n, log: &log, fail: n == failing, info: recorderInfo[n]})
 	}
-	return &log
+	return reg, &log
 }
 
 func TestRunOrderAndUmountAfterFailure(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		names   []string
 		failing string
@@ -73,8 +72,8 @@ func TestRunOrderAndUmountAfterFailure(t *testing.T) {
 		{[]string{"kargs", "disks", "mount", "files", "umount"}, "disks", "kargs disks", "disks: boom"},
 	}
 	for _, tc := range cases {
-		log := withStages(t, tc.failing)
-		env := &Env{RunDir: t.TempDir()}
+		reg, log := withStages(t, tc.failing)
+		env := &Env{RunDir: t.TempDir(), Stages: reg}
 		err := Run(context.Background(), env, tc.names, &config.Config{})
 		if got := strings.Join(*log, " "); got != tc.want {
 			t.Errorf("%v: ran %q, want %q", tc.names, got, tc.want)
@@ -88,14 +87,15 @@ func TestRunOrderAndUmountAfterFailure(t *testing.T) {
 			}
 		}
 	}
-	withStages(t, "")
-	if err := Run(context.Background(), &Env{}, []string{"nope"}, &config.Config{}); err == nil {
+	reg, _ := withStages(t, "")
+	if err := Run(context.Background(), &Env{Stages: reg}, []string{"nope"}, &config.Config{}); err == nil {
 		t.Error("unknown stage accepted")
 	}
 }
 
 func TestRunOneLoadsCacheAndKeepsTimings(t *testing.T) {
-	log := withStages(t, "")
+	t.Parallel()
+	reg, log := withStages(t, "")
 	dir := t.TempDir()
 	cache := filepath.Join(dir, "config.json")
 	if err := os.WriteFile(cache, []byte(`{"ignition":{"version":"3.2.0"}}`), 0o600); err != nil {
@@ -103,7 +103,7 @@ func TestRunOneLoadsCacheAndKeepsTimings(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(dir, TimingsFile), []byte(`{"fetch":1.5}`), 0o644)
 
-	env := &Env{ConfigCache: cache, UserConfigProvided: true}
+	env := &Env{ConfigCache: cache, UserConfigProvided: true, Stages: reg}
 	if err := RunOne(context.Background(), env, "fetch-offline"); err != nil {
 		t.Fatal(err)
 	}
@@ -142,6 +142,7 @@ func TestRunOneLoadsCacheAndKeepsTimings(t *testing.T) {
 }
 
 func TestRequestReboot(t *testing.T) {
+	t.Parallel()
 	env := &Env{ConfigCache: filepath.Join(t.TempDir(), "run", "config.json")}
 	if err := env.RequestReboot("kargs changed"); err != nil {
 		t.Fatal(err)
@@ -155,11 +156,12 @@ func TestRequestReboot(t *testing.T) {
 // TestConfigStagesFromInfo: which stages provision apply runs follows from
 // what each stage says about itself.
 func TestConfigStagesFromInfo(t *testing.T) {
-	withStages(t, "")
-	if got := strings.Join(ConfigStages(false), " "); got != "kargs files" {
+	t.Parallel()
+	reg, _ := withStages(t, "")
+	if got := strings.Join(reg.ConfigStages(false), " "); got != "kargs files" {
 		t.Errorf("without devices: %q", got)
 	}
-	if got := strings.Join(ConfigStages(true), " "); got != "kargs disks mount files umount" {
+	if got := strings.Join(reg.ConfigStages(true), " "); got != "kargs disks mount files umount" {
 		t.Errorf("with devices: %q", got)
 	}
 }

@@ -33,6 +33,8 @@ type Env struct {
 	// /run/kindling: the reboot-needed flag, stage timings, LUKS key files
 	// handed from disks to files. Empty means the config cache's directory.
 	RunDir string
+	// Stages are the stages to run by name; nil means Default.
+	Stages Registry
 	// UserConfigProvided says whether the platform supplied a user config
 	// (false when only base configs applied); recorded in the result file.
 	UserConfigProvided bool
@@ -93,9 +95,12 @@ const IdleDir = "idle"
 
 // MarkIdle records, for every registered stage that is an Idler, whether
 // it has nothing to do for cfg; a marker left by an earlier config goes.
-func MarkIdle(runDir string, cfg *config.Config) error {
+func MarkIdle(runDir string, cfg *config.Config) error { return Default.MarkIdle(runDir, cfg) }
+
+// MarkIdle is the package's MarkIdle for the stages of r.
+func (r Registry) MarkIdle(runDir string, cfg *config.Config) error {
 	for _, name := range Order {
-		if idler, ok := registry[name].(Idler); ok {
+		if idler, ok := r[name].(Idler); ok {
 			if err := SetIdle(runDir, name, idler.Idle(cfg)); err != nil {
 				return err
 			}
@@ -120,14 +125,23 @@ func SetIdle(runDir, name string, idle bool) error {
 	return nil
 }
 
-var registry = map[string]Stage{}
+// Registry maps stage names to stages. Default holds the stages linked
+// into the binary; tests build their own and pass it in Env.Stages, so
+// they share no package state.
+type Registry map[string]Stage
 
-// Register adds a stage; called from each stage package's init.
-func Register(s Stage) {
-	if _, dup := registry[s.Name()]; dup {
+// Default is where stage packages register themselves.
+var Default = Registry{}
+
+// Register adds a stage to Default; called from each stage package's init.
+func Register(s Stage) { Default.Register(s) }
+
+// Register adds a stage to r.
+func (r Registry) Register(s Stage) {
+	if _, dup := r[s.Name()]; dup {
 		panic("stages: duplicate stage " + s.Name())
 	}
-	registry[s.Name()] = s
+	r[s.Name()] = s
 }
 
 // Order is the order stages run in.
@@ -136,10 +150,13 @@ var Order = []string{"fetch-offline", "fetch", "kargs", "disks", "mount", "files
 // ConfigStages are the registered stages in Order that consume the
 // rendered config; without devices, those that change block devices or
 // mount filesystems are left out (provision apply on a running system).
-func ConfigStages(devices bool) []string {
+func ConfigStages(devices bool) []string { return Default.ConfigStages(devices) }
+
+// ConfigStages is the package's ConfigStages for the stages of r.
+func (r Registry) ConfigStages(devices bool) []string {
 	var out []string
 	for _, name := range Order {
-		s, ok := registry[name]
+		s, ok := r[name]
 		if !ok {
 			continue
 		}
@@ -152,12 +169,15 @@ func ConfigStages(devices bool) []string {
 	return out
 }
 
-// Get returns a registered stage.
-func Get(name string) (Stage, error) {
-	s, ok := registry[name]
+// Get returns a stage registered in Default.
+func Get(name string) (Stage, error) { return Default.Get(name) }
+
+// Get returns a stage of r.
+func (r Registry) Get(name string) (Stage, error) {
+	s, ok := r[name]
 	if !ok {
-		names := make([]string, 0, len(registry))
-		for n := range registry {
+		names := make([]string, 0, len(r))
+		for n := range r {
 			names = append(names, n)
 		}
 		sort.Strings(names)
