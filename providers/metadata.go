@@ -24,6 +24,15 @@ type errStatus struct {
 
 func (e *errStatus) Error() string { return fmt.Sprintf("GET %s: HTTP status %d", e.url, e.code) }
 
+// exhausted is a status still failing after every attempt: its message is
+// the retry loop's, and statusOf finds the status in it.
+type exhausted struct {
+	*resource.MetadataError
+	status *errStatus
+}
+
+func (e *exhausted) Unwrap() []error { return []error{e.MetadataError, e.status} }
+
 // statusOf returns the HTTP status of a final error, or 0.
 func statusOf(err error) int {
 	var s *errStatus
@@ -64,7 +73,7 @@ func (fc *FetchContext) metadataCallVia(ctx context.Context, transport *http.Tra
 	if err != nil {
 		var me *resource.MetadataError
 		if errors.As(err, &me) && me.Status != 0 {
-			return nil, fmt.Errorf("%w: %w", err, &errStatus{url: url, code: me.Status})
+			return nil, &exhausted{me, &errStatus{url: url, code: me.Status}}
 		}
 		return nil, err
 	}

@@ -397,3 +397,27 @@ func TestRegistry(t *testing.T) {
 		t.Error("NeedsNetwork wrong")
 	}
 }
+
+// TestMetadataGivesUpNamingStatusAndAttempts: a service that keeps failing
+// is given up on after MaxAttempts, with one message naming both, and the
+// status stays available to the provider's logic.
+func TestMetadataGivesUpNamingStatusAndAttempts(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		http.Error(w, "broken", http.StatusBadGateway)
+	}))
+	defer srv.Close()
+	fc := testContext(srv)
+	_, err := fc.metadataCall(context.Background(), http.MethodGet, srv.URL+"/x", nil)
+	if statusOf(err) != http.StatusBadGateway || !strings.Contains(err.Error(), "giving up after 4 attempt(s): 502 Bad Gateway") {
+		t.Fatalf("err = %v (status %d)", err, statusOf(err))
+	}
+	if strings.Count(err.Error(), srv.URL) != 1 {
+		t.Errorf("URL repeated: %v", err)
+	}
+	if n.Load() != 4 {
+		t.Errorf("%d requests, want 4", n.Load())
+	}
+}
