@@ -2,6 +2,7 @@ package resource
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -56,6 +57,12 @@ func (f *Fetcher) awsCredentials(ctx context.Context) *aws.Credentials {
 		defer cancel()
 		p := ec2rolecreds.New(func(o *ec2rolecreds.Options) { o.Client = f.IMDS() })
 		c, err := p.Retrieve(ctx)
+		var me *MetadataError
+		if errors.As(err, &me) && me.Status == 0 {
+			// Nothing answered: not on AWS. Asking for the region would
+			// only add another probe's wait.
+			f.cloud.noIMDS = true
+		}
 		if err != nil || !c.HasKeys() {
 			return
 		}
@@ -69,7 +76,7 @@ func (f *Fetcher) awsCredentials(ctx context.Context) *aws.Credentials {
 // does.
 func (f *Fetcher) instanceRegion(ctx context.Context) string {
 	f.cloud.regionOnce.Do(func() {
-		if !f.awsAllowed() {
+		if !f.awsAllowed() || f.cloud.noIMDS {
 			return
 		}
 		ctx, cancel := context.WithTimeout(ctx, awsProbe)

@@ -130,6 +130,7 @@ type Cloud struct {
 
 	awsOnce sync.Once
 	aws     *aws.Credentials // nil: anonymous
+	noIMDS  bool             // the credentials probe got no answer at all
 
 	gceOnce      sync.Once
 	gce          *metadata.Client

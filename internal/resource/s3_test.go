@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -368,5 +369,38 @@ func TestGCSWithServiceAccountToken(t *testing.T) {
 	}
 	if n := tokenCalls.Load(); n != 1 {
 		t.Errorf("token asked %d times, want once per fetcher", n)
+	}
+}
+
+// TestS3OffAWSProbesOnce: where no metadata service answers, an s3: fetch
+// asks it once (for credentials), not a second time for the region.
+func TestS3OffAWSProbesOnce(t *testing.T) {
+	t.Parallel()
+	var conns atomic.Int32
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() { // accepts and drops: a service that never answers
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			c.Close()
+		}
+	}()
+	f := New(Options{AWSMetadataEndpoint: "http://" + l.Addr().String(), Metadata: Metadata{Attempts: 1}})
+	if c := f.awsCredentials(testCtx(t)); c != nil {
+		t.Fatalf("credentials from nowhere: %+v", c)
+	}
+	before := conns.Load()
+	if r := f.instanceRegion(testCtx(t)); r != "" {
+		t.Fatalf("region %q", r)
+	}
+	if conns.Load() != before {
+		t.Errorf("the region was asked of a service that never answered")
 	}
 }
