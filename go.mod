@@ -3,6 +3,10 @@ module github.com/kindling-dev/kindling
 go 1.26.0
 
 require (
+	cloud.google.com/go/compute/metadata v0.10.0
+	github.com/aws/aws-sdk-go-v2 v1.48.0
+	github.com/aws/aws-sdk-go-v2/credentials v1.21.0
+	github.com/aws/aws-sdk-go-v2/feature/ec2/imds v1.20.9
 	github.com/coreos/go-systemd/v22 v22.7.0
 	github.com/pin/tftp/v3 v3.1.0
 	github.com/vincent-petithory/dataurl v1.0.0
@@ -11,4 +15,7 @@ require (
 	golang.org/x/sys v0.50.0
 )
 
-require golang.org/x/net v0.0.0-20200202094626-16171245cfb2 // indirect
+require (
+	github.com/aws/smithy-go v1.28.9 // indirect
+	golang.org/x/net v0.0.0-20200202094626-16171245cfb2 // indirect
+)

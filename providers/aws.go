@@ -2,27 +2,34 @@ package providers
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
+
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+
+	"github.com/kindling-dev/kindling/internal/resource"
 )
 
-// aws: the EC2 instance metadata service. IMDSv2 first: PUT a session
-// token, then GET the user data with it. If the token PUT is answered with
-// a client error (IMDSv2 unsupported, e.g. some EC2-compatible clouds) we
-// fall back to a plain IMDSv1 GET; if the service then refuses too (IMDSv1
-// disabled) the fetch fails. 404 on the user data means none was given.
+// aws: the EC2 instance metadata service, through the AWS SDK's IMDS client
+// (the one the fetcher uses for s3: credentials and the region). IMDSv2
+// first: PUT a session token, then GET the user data with it. When the
+// token PUT is refused (403, 404, 405: IMDSv2 unsupported, e.g. some
+// EC2-compatible clouds) the client falls back to a plain IMDSv1 GET; if
+// the service then refuses too (IMDSv1 disabled) the fetch fails. 404 on
+// the user data means none was given.
 type aws struct{}
 
 const (
 	awsTokenURL    = "http://169.254.169.254/latest/api/token"
-	awsUserDataURL = "http://169.254.169.254/2019-10-01/user-data"
-	awsTokenTTL    = "21600"
+	awsUserDataURL = "http://169.254.169.254/latest/user-data"
 )
 
 func init() {
 	Register(aws{}, Source{
 		Reads:   []string{"PUT " + awsTokenURL, "GET " + awsUserDataURL},
-		Headers: []string{"X-aws-ec2-metadata-token-ttl-seconds: " + awsTokenTTL, "X-aws-ec2-metadata-token"},
+		Headers: []string{"X-aws-ec2-metadata-token-ttl-seconds", "X-aws-ec2-metadata-token"},
 	})
 }
 
@@ -30,23 +37,35 @@ func (aws) Name() string       { return "aws" }
 func (aws) NeedsNetwork() bool { return true }
 
 func (aws) FetchConfig(ctx context.Context, fc *FetchContext) ([]byte, error) {
-	hdr := map[string]string{}
-	token, err := fc.metadataCall(ctx, http.MethodPut, fc.metadataURL(awsTokenURL),
-		map[string]string{"X-aws-ec2-metadata-token-ttl-seconds": awsTokenTTL})
-	switch {
-	case err == nil:
-		hdr["X-aws-ec2-metadata-token"] = string(token)
-	case statusOf(err) >= 400 && statusOf(err) < 500:
-		fc.logger().Info("IMDSv2 token refused, trying IMDSv1", "error", err)
-	default:
-		return nil, fmt.Errorf("aws: getting an IMDSv2 token: %w", err)
-	}
-	body, err := fc.metadataCall(ctx, http.MethodGet, fc.metadataURL(awsUserDataURL), hdr)
-	if statusOf(err) == http.StatusNotFound {
+	out, err := fc.imds().GetUserData(ctx, &imds.GetUserDataInput{})
+	if httpStatus(err) == http.StatusNotFound {
 		return nil, ErrNoConfig
 	}
 	if err != nil {
 		return nil, fmt.Errorf("aws: fetching user data: %w", err)
 	}
+	defer out.Content.Close()
+	body, err := io.ReadAll(out.Content) // bounded by resource.Metadata
+	if err != nil {
+		return nil, fmt.Errorf("aws: reading user data: %w", err)
+	}
 	return decodeUserData("aws", body, false)
+}
+
+// imds is the fetcher's IMDS client, so the provider and s3: fetches share
+// one token; a test's MetadataURL gets a client of its own.
+func (fc *FetchContext) imds() *imds.Client {
+	if fc.Fetcher != nil && fc.MetadataURL == "" {
+		return fc.Fetcher.IMDS()
+	}
+	return resource.NewIMDS(fc.metadata())
+}
+
+// httpStatus is the HTTP status a library's error carries, or 0.
+func httpStatus(err error) int {
+	var s interface{ HTTPStatusCode() int }
+	if errors.As(err, &s) {
+		return s.HTTPStatusCode()
+	}
+	return statusOf(err)
 }

@@ -2,6 +2,8 @@ package providers
 
 import (
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -176,8 +178,13 @@ func TestOpenStackRace(t *testing.T) {
 // in parallel), as it can while a machine's devices are still settling.
 func TestFindDriveByBlkid(t *testing.T) {
 	needRoot(t, "mkfs.vfat", "mcopy", "mkfs.ext4", "losetup", "blkid")
-	dev := drive(t, "vfat", "KTEST6", map[string]string{"x": "y"})
-	got, err := (&FetchContext{}).waitDrive(t.Context(), []string{"nolabel", "KTEST6"}, 10*time.Second)
+	t.Parallel()
+	// A label of its own: on a shared machine other runs of this test (or
+	// a loop device a killed run left behind) carry a fixed label too, and
+	// blkid would rightly answer with their device.
+	label := fmt.Sprintf("K%010X", rand.Uint64()&(1<<40-1)) // 11 characters: vfat's limit
+	dev := drive(t, "vfat", label, map[string]string{"x": "y"})
+	got, err := (&FetchContext{}).waitDrive(t.Context(), []string{"nolabel", label}, 10*time.Second)
 	if err != nil || got != dev {
 		t.Fatalf("findDrive = %q, %v; want %s", got, err, dev)
 	}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"time"
 
 	"github.com/kindling-dev/kindling/internal/resource"
 )
@@ -25,6 +24,15 @@ type errStatus struct {
 
 func (e *errStatus) Error() string { return fmt.Sprintf("GET %s: HTTP status %d", e.url, e.code) }
 
+// exhausted is a status still failing after every attempt: its message is
+// the retry loop's, and statusOf finds the status in it.
+type exhausted struct {
+	*resource.MetadataError
+	status *errStatus
+}
+
+func (e *exhausted) Unwrap() []error { return []error{e.MetadataError, e.status} }
+
 // statusOf returns the HTTP status of a final error, or 0.
 func statusOf(err error) int {
 	var s *errStatus
@@ -35,91 +43,49 @@ func statusOf(err error) int {
 }
 
 // metadataCall is the one helper for talking to a link-local metadata
-// service: any method, custom headers, a bounded number of tries with
-// backoff. Connection errors, cut bodies, 5xx and the codes in retry are
-// retried; any other non-2xx status is final and returned as *errStatus.
+// service: any method, custom headers. Tries, backoff and the body bound
+// are resource.Metadata's (the one retry loop for metadata services):
+// connection errors, cut bodies, 5xx and the codes in retry are retried;
+// any other non-2xx status is final and returned as *errStatus.
 func (fc *FetchContext) metadataCall(ctx context.Context, method, url string, hdr map[string]string, retry ...int) ([]byte, error) {
-	// Link-local services never need a proxy; a fresh transport also keeps
-	// a stuck connection from one try out of the next.
-	return fc.metadataCallVia(ctx, &http.Transport{Proxy: nil}, method, url, hdr, retry...)
+	return fc.metadataCallVia(ctx, nil, method, url, hdr, retry...)
+}
+
+// metadata is the link-local policy of this fetch.
+func (fc *FetchContext) metadata() resource.Metadata {
+	return resource.Metadata{Attempts: fc.MaxAttempts, HeaderTimeout: fc.HTTPTimeout, Endpoint: fc.MetadataURL, Log: fc.logger()}
 }
 
 // metadataCallVia is metadataCall over a given transport (a platform may
-// need its own dialer); the response header timeout is set here.
+// need its own dialer; nil is a fresh one without proxy, so a stuck
+// connection of one fetch never serves the next).
 func (fc *FetchContext) metadataCallVia(ctx context.Context, transport *http.Transport, method, url string, hdr map[string]string, retry ...int) ([]byte, error) {
-	attempts := fc.MaxAttempts
-	if attempts <= 0 {
-		attempts = 8
-	}
-	timeout := fc.HTTPTimeout
-	if timeout <= 0 {
-		timeout = 10 * time.Second
-	}
-	transport.ResponseHeaderTimeout = timeout
-	client := &http.Client{Transport: transport}
+	client := fc.metadata().Client(transport)
 	defer client.CloseIdleConnections()
-	wait := 200 * time.Millisecond
-	var last error
-	for n := 1; n <= attempts; n++ {
-		body, err, final := tryMetadata(ctx, client, method, url, hdr, retry, timeout)
-		if err == nil || final {
-			return body, err
-		}
-		last = err
-		fc.logger().Debug("metadata request failed, retrying", "url", url, "attempt", n, "error", err)
-		if n == attempts {
-			break
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, fmt.Errorf("%s %s: giving up after %d attempt(s): %w", method, url, n, last)
-		case <-t.C:
-		}
-		wait = min(2*wait, 3*time.Second)
-	}
-	return nil, fmt.Errorf("%s %s: giving up after %d attempt(s): %w", method, url, attempts, last)
-}
-
-// tryMetadata makes one request; final says whether retrying is pointless.
-func tryMetadata(ctx context.Context, client *http.Client, method, url string, hdr map[string]string, retry []int, timeout time.Duration) (body []byte, err error, final bool) {
-	// The body must arrive within a few header-timeouts too.
-	ctx, cancel := context.WithTimeout(ctx, 3*timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, url, nil)
+	req, err := http.NewRequestWithContext(resource.WithRetryCodes(ctx, retry...), method, url, nil)
 	if err != nil {
-		return nil, err, true
+		return nil, err
 	}
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, err, false
+		var me *resource.MetadataError
+		if errors.As(err, &me) && me.Status != 0 {
+			return nil, &exhausted{me, &errStatus{url: url, code: me.Status}}
+		}
+		return nil, err
 	}
 	defer resp.Body.Close()
-	code := resp.StatusCode
-	if code >= 200 && code < 300 {
-		body, err = io.ReadAll(io.LimitReader(resp.Body, maxMetadataBody+1))
-		if err != nil {
-			return nil, fmt.Errorf("reading body of %s: %w", url, err), false
-		}
-		if len(body) > maxMetadataBody {
-			return nil, fmt.Errorf("%s: %w: response larger than %d bytes (resource.MaxConfigSize)", url, resource.ErrTooLarge, maxMetadataBody), true
-		}
-		return body, nil, false
+	body, err := io.ReadAll(resp.Body) // already read and bounded by the transport
+	if err != nil {
+		return nil, err
 	}
-	err = &errStatus{url: url, code: code}
-	if code >= 500 {
-		return nil, err, false
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, &errStatus{url: url, code: resp.StatusCode}
 	}
-	for _, c := range retry {
-		if c == code {
-			return nil, err, false
-		}
-	}
-	return nil, err, true
+	return body, nil
 }
 
 // gunzipConfig decompresses a gzipped config, held to

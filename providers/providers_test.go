@@ -201,8 +201,10 @@ func (f *fakeIMDS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "ttl missing", http.StatusBadRequest)
 			return
 		}
+		// The real service echoes the lifetime it granted.
+		w.Header().Set("X-aws-ec2-metadata-token-ttl-seconds", r.Header.Get("X-aws-ec2-metadata-token-ttl-seconds"))
 		w.Write([]byte("TOKEN123"))
-	case r.Method == http.MethodGet && r.URL.Path == "/2019-10-01/user-data":
+	case r.Method == http.MethodGet && (r.URL.Path == "/latest/user-data" || r.URL.Path == "/2019-10-01/user-data"):
 		f.gets.Add(1)
 		tok := r.Header.Get("X-aws-ec2-metadata-token")
 		if tok != "TOKEN123" && !(tok == "" && f.allowV1) {
@@ -393,5 +395,29 @@ func TestRegistry(t *testing.T) {
 	}
 	if Needs(file{}) || !Needs(aws{}) {
 		t.Error("NeedsNetwork wrong")
+	}
+}
+
+// TestMetadataGivesUpNamingStatusAndAttempts: a service that keeps failing
+// is given up on after MaxAttempts, with one message naming both, and the
+// status stays available to the provider's logic.
+func TestMetadataGivesUpNamingStatusAndAttempts(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		http.Error(w, "broken", http.StatusBadGateway)
+	}))
+	defer srv.Close()
+	fc := testContext(srv)
+	_, err := fc.metadataCall(context.Background(), http.MethodGet, srv.URL+"/x", nil)
+	if statusOf(err) != http.StatusBadGateway || !strings.Contains(err.Error(), "giving up after 4 attempt(s): 502 Bad Gateway") {
+		t.Fatalf("err = %v (status %d)", err, statusOf(err))
+	}
+	if strings.Count(err.Error(), srv.URL) != 1 {
+		t.Errorf("URL repeated: %v", err)
+	}
+	if n.Load() != 4 {
+		t.Errorf("%d requests, want 4", n.Load())
 	}
 }

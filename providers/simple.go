@@ -63,12 +63,9 @@ func decodeUserData(platform string, body []byte, b64 bool) ([]byte, error) {
 
 // Platforms whose protocol is a single GET. Endpoints are those of
 // Ignition v2.26.0's providers; every one is a literal address, since the
-// initramfs may have no DNS resolver yet (gcp's metadata.google.internal
-// is 169.254.169.254).
+// initramfs may have no DNS resolver yet. (gcp is in gcp.go.)
 func init() {
 	for _, p := range []simpleHTTP{
-		{name: "gcp", url: "http://169.254.169.254/computeMetadata/v1/instance/attributes/user-data",
-			headers: map[string]string{"Metadata-Flavor": "Google"}},
 		{name: "digitalocean", url: "http://169.254.169.254/metadata/v1/user-data"},
 		{name: "brightbox", url: "http://169.254.169.254/latest/user-data"},
 		{name: "exoscale", url: "http://169.254.169.254/1.0/user-data"},

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kindling-dev/kindling/config"
 	"github.com/kindling-dev/kindling/config/report"
+	"github.com/kindling-dev/kindling/internal/command"
 	"github.com/kindling-dev/kindling/internal/resource"
 )
 
@@ -62,6 +63,14 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 // Errorf returns a ConfigError for path.
 func Errorf(path report.Path, what, format string, args ...any) error {
 	return &ConfigError{Path: path, What: what, Err: fmt.Errorf(format, args...)}
+}
+
+// stages is the registry env runs from.
+func (env *Env) stages() Registry {
+	if env.Stages != nil {
+		return env.Stages
+	}
+	return Default
 }
 
 // RunDirPath returns the runtime state directory of env.
@@ -114,28 +123,43 @@ func LoadConfig(path string) (*config.Config, error) {
 	return &cfg, nil
 }
 
-// NeedsConfig reports whether a stage consumes the rendered config; the
-// fetch stages produce it instead.
-func NeedsConfig(name string) bool {
-	return name != "fetch" && name != "fetch-offline"
+// RecordUserConfig leaves (or removes) NoUserConfigFile in the run
+// directory, so later stage processes, which only read the rendered config,
+// know whether the platform supplied a user config.
+func (env *Env) RecordUserConfig(provided bool) error {
+	env.UserConfigProvided = provided
+	return SetMarker(filepath.Join(env.RunDirPath(), NoUserConfigFile), !provided)
+}
+
+// SetMarker creates an empty marker file, or removes it.
+func SetMarker(path string, present bool) error {
+	if present {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(path, nil, 0o644)
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 // RunOne runs one stage the way the initramfs units do, each in its own
 // process: stages after fetch read the cached config, and the stage's
 // duration is added to the timings kept in RunDir for the result file.
 func RunOne(ctx context.Context, env *Env, name string) error {
-	s, err := Get(name)
+	s, err := env.stages().Get(name)
 	if err != nil {
 		return err
 	}
 	var cfg *config.Config
-	if NeedsConfig(name) {
+	if !InfoOf(s).MakesConfig {
 		if cfg, err = LoadConfig(env.ConfigCache); err != nil {
 			return err
 		}
-		if _, err := os.Stat(filepath.Join(env.RunDirPath(), NoUserConfigFile)); err == nil {
-			env.UserConfigProvided = false
-		}
+		_, err := os.Stat(filepath.Join(env.RunDirPath(), NoUserConfigFile))
+		env.UserConfigProvided = err != nil
 	}
 	env.loadTimings()
 	err = env.runTimed(ctx, s, cfg, false)
@@ -160,7 +184,7 @@ func Run(ctx context.Context, env *Env, names []string, cfg *config.Config) erro
 		if !slices.Contains(names, name) {
 			continue
 		}
-		s, err := Get(name)
+		s, err := env.stages().Get(name)
 		if err != nil {
 			return err
 		}
@@ -169,27 +193,24 @@ func Run(ctx context.Context, env *Env, names []string, cfg *config.Config) erro
 	mounted := false
 	var runErr error
 	for _, s := range todo {
-		if s.Name() == "umount" {
+		info := InfoOf(s)
+		if info.Unmounts {
 			continue // below, whatever happened
 		}
 		var c *config.Config
-		if NeedsConfig(s.Name()) {
+		if !info.MakesConfig {
 			c = cfg
 		}
 		if err := env.runTimed(ctx, s, c, true); err != nil {
 			runErr = err
 			break
 		}
-		if s.Name() == "mount" {
-			mounted = true
-		}
+		mounted = mounted || info.Mounts
 	}
-	if mounted && slices.Contains(names, "umount") {
-		s, err := Get("umount")
-		if err == nil {
-			err = env.runTimed(ctx, s, cfg, true)
+	for _, s := range todo {
+		if mounted && InfoOf(s).Unmounts {
+			runErr = errors.Join(runErr, env.runTimed(ctx, s, cfg, true))
 		}
-		runErr = errors.Join(runErr, err)
 	}
 	return runErr
 }
@@ -216,6 +237,7 @@ func (env *Env) runTimed(ctx context.Context, s Stage, cfg *config.Config, tag b
 		env.Timings = map[string]time.Duration{}
 	}
 	senv.Timings = env.Timings
+	ctx = command.WithLogger(ctx, senv.Log) // the stage's commands log with it
 	senv.Progress("%s: starting", s.Name())
 	senv.logf("stage starting")
 	start := time.Now()

@@ -18,9 +18,20 @@ type recorder struct {
 	name string
 	log  *[]string
 	fail bool
+	info Info
 }
 
 func (r recorder) Name() string { return r.name }
+func (r recorder) Info() Info   { return r.info }
+
+// recorderInfo is what the real stages say about themselves.
+var recorderInfo = map[string]Info{
+	"fetch-offline": {MakesConfig: true},
+	"fetch":         {MakesConfig: true},
+	"disks":         {Devices: true},
+	"mount":         {Mounts: true},
+	"umount":        {Unmounts: true},
+}
 
 func (r recorder) Run(_ context.Context, env *Env, cfg *config.Config) error {
 	entry := r.name
@@ -34,20 +45,19 @@ func (r recorder) Run(_ context.Context, env *Env, cfg *config.Config) error {
 	return nil
 }
 
-// withStages swaps the registry for recorders named after the real stages.
-func withStages(t *testing.T, failing string) *[]string {
+// withStages returns a registry of recorders named after the real stages.
+func withStages(t *testing.T, failing string) (Registry, *[]string) {
 	t.Helper()
-	saved := registry
-	t.Cleanup(func() { registry = saved })
-	registry = map[string]Stage{}
+	reg := Registry{}
 	var log []string
 	for _, n := range Order {
-		Register(recorder{name: n, log: &log, fail: n == failing})
+		reg.Register(recorder{name: n, log: &log, fail: n == failing, info: recorderInfo[n]})
 	}
-	return &log
+	return reg, &log
 }
 
 func TestRunOrderAndUmountAfterFailure(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		names   []string
 		failing string
@@ -62,8 +72,8 @@ func TestRunOrderAndUmountAfterFailure(t *testing.T) {
 		{[]string{"kargs", "disks", "mount", "files", "umount"}, "disks", "kargs disks", "disks: boom"},
 	}
 	for _, tc := range cases {
-		log := withStages(t, tc.failing)
-		env := &Env{RunDir: t.TempDir()}
+		reg, log := withStages(t, tc.failing)
+		env := &Env{RunDir: t.TempDir(), Stages: reg}
 		err := Run(context.Background(), env, tc.names, &config.Config{})
 		if got := strings.Join(*log, " "); got != tc.want {
 			t.Errorf("%v: ran %q, want %q", tc.names, got, tc.want)
@@ -77,14 +87,15 @@ func TestRunOrderAndUmountAfterFailure(t *testing.T) {
 			}
 		}
 	}
-	withStages(t, "")
-	if err := Run(context.Background(), &Env{}, []string{"nope"}, &config.Config{}); err == nil {
+	reg, _ := withStages(t, "")
+	if err := Run(context.Background(), &Env{Stages: reg}, []string{"nope"}, &config.Config{}); err == nil {
 		t.Error("unknown stage accepted")
 	}
 }
 
 func TestRunOneLoadsCacheAndKeepsTimings(t *testing.T) {
-	log := withStages(t, "")
+	t.Parallel()
+	reg, log := withStages(t, "")
 	dir := t.TempDir()
 	cache := filepath.Join(dir, "config.json")
 	if err := os.WriteFile(cache, []byte(`{"ignition":{"version":"3.2.0"}}`), 0o600); err != nil {
@@ -92,7 +103,7 @@ func TestRunOneLoadsCacheAndKeepsTimings(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(dir, TimingsFile), []byte(`{"fetch":1.5}`), 0o644)
 
-	env := &Env{ConfigCache: cache, UserConfigProvided: true}
+	env := &Env{ConfigCache: cache, UserConfigProvided: true, Stages: reg}
 	if err := RunOne(context.Background(), env, "fetch-offline"); err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +123,10 @@ func TestRunOneLoadsCacheAndKeepsTimings(t *testing.T) {
 	}
 
 	// The fetch stages' marker turns userConfigProvided off.
-	os.WriteFile(filepath.Join(dir, NoUserConfigFile), nil, 0o644)
+	if err := (&Env{ConfigCache: cache}).RecordUserConfig(false); err != nil {
+		t.Fatal(err)
+	}
+	env.UserConfigProvided = true
 	if err := RunOne(context.Background(), env, "files"); err != nil {
 		t.Fatal(err)
 	}
@@ -128,6 +142,7 @@ func TestRunOneLoadsCacheAndKeepsTimings(t *testing.T) {
 }
 
 func TestRequestReboot(t *testing.T) {
+	t.Parallel()
 	env := &Env{ConfigCache: filepath.Join(t.TempDir(), "run", "config.json")}
 	if err := env.RequestReboot("kargs changed"); err != nil {
 		t.Fatal(err)
@@ -135,5 +150,18 @@ func TestRequestReboot(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join(env.RunDirPath(), RebootNeededFile))
 	if err != nil || string(data) != "kargs changed\n" {
 		t.Errorf("%q %v", data, err)
+	}
+}
+
+// TestConfigStagesFromInfo: which stages provision apply runs follows from
+// what each stage says about itself.
+func TestConfigStagesFromInfo(t *testing.T) {
+	t.Parallel()
+	reg, _ := withStages(t, "")
+	if got := strings.Join(reg.ConfigStages(false), " "); got != "kargs files" {
+		t.Errorf("without devices: %q", got)
+	}
+	if got := strings.Join(reg.ConfigStages(true), " "); got != "kargs disks mount files umount" {
+		t.Errorf("with devices: %q", got)
 	}
 }

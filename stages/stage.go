@@ -33,6 +33,8 @@ type Env struct {
 	// /run/kindling: the reboot-needed flag, stage timings, LUKS key files
 	// handed from disks to files. Empty means the config cache's directory.
 	RunDir string
+	// Stages are the stages to run by name; nil means Default.
+	Stages Registry
 	// UserConfigProvided says whether the platform supplied a user config
 	// (false when only base configs applied); recorded in the result file.
 	UserConfigProvided bool
@@ -44,6 +46,40 @@ type Env struct {
 type Stage interface {
 	Name() string
 	Run(ctx context.Context, env *Env, cfg *config.Config) error
+}
+
+// Info is what a stage says about itself, so the runner and the command
+// line read it instead of testing stage names (as Ignition's stage
+// registry does). The zero Info is an ordinary stage: it consumes the
+// rendered config and leaves nothing mounted.
+type Info struct {
+	// Summary is its one line in `provision help`.
+	Summary string
+	// MakesConfig: the stage produces the rendered config (the fetch
+	// stages) and is given nil instead of one.
+	MakesConfig bool
+	// Mounts: the stage leaves the config's filesystems mounted under
+	// Env.Root for the stages after it.
+	Mounts bool
+	// Unmounts: the stage undoes Mounts. Run runs it last whenever a
+	// Mounts stage ran, even after a failure, so nothing stays mounted.
+	Unmounts bool
+	// Devices: the stage changes block devices (partitions, formats).
+	Devices bool
+}
+
+// Describer is a stage that describes itself; stages that do not are
+// described by the zero Info.
+type Describer interface {
+	Info() Info
+}
+
+// InfoOf returns what s says about itself.
+func InfoOf(s Stage) Info {
+	if d, ok := s.(Describer); ok {
+		return d.Info()
+	}
+	return Info{}
 }
 
 // Idler is a stage that can tell from the config alone that it has
@@ -59,9 +95,12 @@ const IdleDir = "idle"
 
 // MarkIdle records, for every registered stage that is an Idler, whether
 // it has nothing to do for cfg; a marker left by an earlier config goes.
-func MarkIdle(runDir string, cfg *config.Config) error {
+func MarkIdle(runDir string, cfg *config.Config) error { return Default.MarkIdle(runDir, cfg) }
+
+// MarkIdle is the package's MarkIdle for the stages of r.
+func (r Registry) MarkIdle(runDir string, cfg *config.Config) error {
 	for _, name := range Order {
-		if idler, ok := registry[name].(Idler); ok {
+		if idler, ok := r[name].(Idler); ok {
 			if err := SetIdle(runDir, name, idler.Idle(cfg)); err != nil {
 				return err
 			}
@@ -86,25 +125,59 @@ func SetIdle(runDir, name string, idle bool) error {
 	return nil
 }
 
-var registry = map[string]Stage{}
+// Registry maps stage names to stages. Default holds the stages linked
+// into the binary; tests build their own and pass it in Env.Stages, so
+// they share no package state.
+type Registry map[string]Stage
 
-// Register adds a stage; called from each stage package's init.
-func Register(s Stage) {
-	if _, dup := registry[s.Name()]; dup {
+// Default is where stage packages register themselves.
+var Default = Registry{}
+
+// Register adds a stage to Default; called from each stage package's init.
+func Register(s Stage) { Default.Register(s) }
+
+// Register adds a stage to r.
+func (r Registry) Register(s Stage) {
+	if _, dup := r[s.Name()]; dup {
 		panic("stages: duplicate stage " + s.Name())
 	}
-	registry[s.Name()] = s
+	r[s.Name()] = s
 }
 
 // Order is the order stages run in.
 var Order = []string{"fetch-offline", "fetch", "kargs", "disks", "mount", "files", "umount"}
 
-// Get returns a registered stage.
-func Get(name string) (Stage, error) {
-	s, ok := registry[name]
+// ConfigStages are the registered stages in Order that consume the
+// rendered config; without devices, those that change block devices or
+// mount filesystems are left out (provision apply on a running system).
+func ConfigStages(devices bool) []string { return Default.ConfigStages(devices) }
+
+// ConfigStages is the package's ConfigStages for the stages of r.
+func (r Registry) ConfigStages(devices bool) []string {
+	var out []string
+	for _, name := range Order {
+		s, ok := r[name]
+		if !ok {
+			continue
+		}
+		info := InfoOf(s)
+		if info.MakesConfig || !devices && (info.Devices || info.Mounts || info.Unmounts) {
+			continue
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
+// Get returns a stage registered in Default.
+func Get(name string) (Stage, error) { return Default.Get(name) }
+
+// Get returns a stage of r.
+func (r Registry) Get(name string) (Stage, error) {
+	s, ok := r[name]
 	if !ok {
-		names := make([]string, 0, len(registry))
-		for n := range registry {
+		names := make([]string, 0, len(r))
+		for n := range r {
 			names = append(names, n)
 		}
 		sort.Strings(names)

@@ -73,10 +73,7 @@ Flags:`, stderr)
 		defer os.RemoveAll(dir)
 		env.RunDir = dir
 	}
-	names := []string{"kargs", "files"}
-	if *withDisks {
-		names = []string{"kargs", "disks", "mount", "files", "umount"}
-	}
+	names := stages.ConfigStages(*withDisks)
 	ctx, cancel := signalContext()
 	defer cancel()
 	if err := stages.Run(ctx, env, names, cfg); err != nil {

@@ -31,7 +31,7 @@ Flags:`, stderr)
 	l := f.logger("cleanup", stdout)
 	ctx, cancel := signalContext()
 	defer cancel()
-	if err := fetch.Cleanup(ctx, f.env(l)); err != nil {
+	if err := fetch.Cleanup(ctx, f.env(l), fetch.Options{}); err != nil {
 		fmt.Fprintf(stderr, "provision cleanup: %v\n", err)
 		return exitFail
 	}

@@ -12,7 +12,6 @@ import (
 	"syscall"
 	"time"
 
-	kcommand "github.com/kindling-dev/kindling/internal/command"
 	klog "github.com/kindling-dev/kindling/internal/log"
 	"github.com/kindling-dev/kindling/stages"
 	_ "github.com/kindling-dev/kindling/stages/disks"
@@ -22,21 +21,14 @@ import (
 	_ "github.com/kindling-dev/kindling/stages/mount"
 )
 
-// stageSummaries describe each stage command in `provision help`.
-var stageSummaries = map[string]string{
-	"fetch-offline": "stage: fetch the config without the network and cache it",
-	"fetch":         "stage: fetch the config over the network and cache it",
-	"kargs":         "stage: apply kernel arguments to the target's boot entries",
-	"disks":         "stage: partition disks, create RAID, LUKS volumes and filesystems",
-	"mount":         "stage: mount the config's filesystems under the target root",
-	"files":         "stage: write files, users, groups, systemd units into the target root",
-	"umount":        "stage: unmount what the mount stage mounted",
-}
-
 func init() {
 	for _, name := range stages.Order {
+		s, err := stages.Get(name)
+		if err != nil {
+			panic(err) // a stage package is not linked in: a build mistake
+		}
 		register(name, command{
-			summary: stageSummaries[name],
+			summary: stages.InfoOf(s).Summary,
 			run: func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 				return runStage(name, args, stdout, stderr)
 			},
@@ -63,15 +55,14 @@ func (f *stageFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.debug, "debug", false, "log debug messages too (each command run)")
 }
 
-// logger builds the stage's logger and points internal/command at it.
+// logger builds the stage's logger (the runner hands it to
+// internal/command through the context).
 func (f *stageFlags) logger(stage string, stdout io.Writer) *slog.Logger {
 	opts := klog.Options{Stage: stage, Debug: f.debug}
 	if f.logToStdout {
 		opts.Out = stdout
 	}
-	l := klog.New(opts)
-	kcommand.Logger = l
-	return l
+	return klog.New(opts)
 }
 
 func (f *stageFlags) env(l *slog.Logger) *stages.Env {
@@ -95,7 +86,12 @@ func signalContext() (context.Context, context.CancelFunc) {
 }
 
 func runStage(name string, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags(name, fmt.Sprintf("Usage: provision %s [flags]\n\n%s.\nStages after fetch read the cached config.\n\nFlags:", name, stageSummaries[name]), stderr)
+	s, err := stages.Get(name)
+	if err != nil {
+		fmt.Fprintf(stderr, "provision %s: %v\n", name, err)
+		return exitUsage
+	}
+	fs := newFlags(name, fmt.Sprintf("Usage: provision %s [flags]\n\n%s.\nStages after fetch read the cached config.\n\nFlags:", name, stages.InfoOf(s).Summary), stderr)
 	var f stageFlags
 	f.register(fs)
 	if code, ok := parseFlags(fs, args); !ok {

@@ -16,8 +16,24 @@ import (
 	"time"
 )
 
-// Logger receives one record per command. Nil means slog.Default().
-var Logger *slog.Logger
+type loggerKey struct{}
+
+// WithLogger returns ctx whose commands log to l: the stage runner gives
+// each stage's commands the stage's logger this way (none set means
+// slog.Default()).
+func WithLogger(ctx context.Context, l *slog.Logger) context.Context {
+	if l == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, loggerKey{}, l)
+}
+
+func loggerFrom(ctx context.Context) *slog.Logger {
+	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
+		return l
+	}
+	return slog.Default()
+}
 
 // Error is a command that failed; its message includes the tool's output.
 type Error struct {
@@ -92,10 +108,7 @@ func RunOpts(ctx context.Context, opts Options, name string, args ...string) (st
 	err := cmd.Run()
 	took := time.Since(start)
 
-	logger := Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
+	logger := loggerFrom(ctx)
 	shown := append([]string{name}, args...)
 	if opts.Secret {
 		shown = []string{name, "(arguments hidden)"}

@@ -10,11 +10,11 @@ import (
 )
 
 func TestRunCapturesOutputAndErrors(t *testing.T) {
+	t.Parallel()
 	var logs bytes.Buffer
-	Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	defer func() { Logger = nil }()
+	ctx := WithLogger(context.Background(), slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 
-	out, err := Run(context.Background(), "sh", "-c", "echo hello; echo note >&2")
+	out, err := Run(ctx, "sh", "-c", "echo hello; echo note >&2")
 	if err != nil || out != "hello\n" {
 		t.Fatalf("out=%q err=%v", out, err)
 	}
@@ -22,7 +22,7 @@ func TestRunCapturesOutputAndErrors(t *testing.T) {
 		t.Errorf("stderr not logged: %s", logs.String())
 	}
 
-	_, err = Run(context.Background(), "sh", "-c", "echo broken >&2; exit 3")
+	_, err = Run(ctx, "sh", "-c", "echo broken >&2; exit 3")
 	var ce *Error
 	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "broken") || !strings.Contains(err.Error(), "exit status 3") {
 		t.Fatalf("want *Error with output and status, got %v", err)
@@ -30,11 +30,11 @@ func TestRunCapturesOutputAndErrors(t *testing.T) {
 }
 
 func TestSecretHidesArgumentsAndInput(t *testing.T) {
+	t.Parallel()
 	var logs bytes.Buffer
-	Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	defer func() { Logger = nil }()
+	ctx := WithLogger(context.Background(), slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 
-	out, err := RunOpts(context.Background(), Options{Stdin: []byte("s3cret"), Secret: true}, "sh", "-c", "cat; echo s3cret-arg >&2; exit 1")
+	out, err := RunOpts(ctx, Options{Stdin: []byte("s3cret"), Secret: true}, "sh", "-c", "cat; echo s3cret-arg >&2; exit 1")
 	if err == nil || out != "s3cret" {
 		t.Fatalf("out=%q err=%v", out, err)
 	}
@@ -46,6 +46,7 @@ func TestSecretHidesArgumentsAndInput(t *testing.T) {
 // TestErrorKeepsTheReasonNotTheUsage: a tool that prints its reason and
 // then a long usage text gives an error message with the reason only.
 func TestErrorKeepsTheReasonNotTheUsage(t *testing.T) {
+	t.Parallel()
 	script := `echo "Filesystem must be larger than 300MB." >&2; for i in $(seq 40); do echo "usage line $i" >&2; done; exit 1`
 	_, err := Run(context.Background(), "sh", "-c", script)
 	if err == nil {
@@ -60,10 +61,10 @@ func TestErrorKeepsTheReasonNotTheUsage(t *testing.T) {
 // TestAnswersAreNotLoggedAsErrors: an exit code that is an answer comes
 // back to the caller but is not logged as a failure.
 func TestAnswersAreNotLoggedAsErrors(t *testing.T) {
+	t.Parallel()
 	var logs bytes.Buffer
-	Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	defer func() { Logger = nil }()
-	_, err := RunOpts(context.Background(), Options{Answers: []int{2}}, "sh", "-c", "exit 2")
+	ctx := WithLogger(context.Background(), slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	_, err := RunOpts(ctx, Options{Answers: []int{2}}, "sh", "-c", "exit 2")
 	var ce *Error
 	if !errors.As(err, &ce) {
 		t.Fatalf("want a *Error for the caller, got %v", err)
@@ -72,7 +73,7 @@ func TestAnswersAreNotLoggedAsErrors(t *testing.T) {
 		t.Errorf("logs: %s", logs.String())
 	}
 	logs.Reset()
-	RunOpts(context.Background(), Options{Answers: []int{2}}, "sh", "-c", "exit 3")
+	RunOpts(ctx, Options{Answers: []int{2}}, "sh", "-c", "exit 3")
 	if !strings.Contains(logs.String(), "level=ERROR") {
 		t.Errorf("exit 3 must still be an error: %s", logs.String())
 	}

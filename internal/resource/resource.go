@@ -15,6 +15,10 @@ import (
 	"sync"
 	"time"
 
+	"cloud.google.com/go/compute/metadata"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+
 	"github.com/kindling-dev/kindling/internal/redact"
 )
 
@@ -67,6 +71,14 @@ type Options struct {
 	// AWSMetadataEndpoint replaces the EC2 instance metadata service
 	// (http://169.254.169.254) asked for instance-role credentials.
 	AWSMetadataEndpoint string
+	// Cloud, when set, is shared with every fetcher given the same one.
+	Cloud *Cloud
+	// Metadata is the policy for link-local metadata services (IMDS, the
+	// GCE metadata server); its zero value is the boot's.
+	Metadata Metadata
+	// GCEMetadataEndpoint replaces the GCE metadata server
+	// (http://169.254.169.254) asked for the service account's token.
+	GCEMetadataEndpoint string
 	// GCSEndpoint replaces https://storage.googleapis.com for gs: URLs.
 	GCSEndpoint string
 	// MaxAttempts bounds the attempts per fetch (0: bounded only by time).
@@ -103,12 +115,41 @@ type Fetcher struct {
 	client     *http.Client
 	clientErr  error
 
+	cloud *Cloud
+}
+
+// Cloud is what fetchers learn from the cloud they run on: the IMDS and
+// GCE metadata clients, the instance role's credentials, the instance's
+// region, bucket regions, the service-account token. Options carry it by
+// pointer, so the fetchers built from copies of one Options (a stage's
+// provider and every config it references) share one of each. The first
+// fetcher to need a client builds it with its options.
+type Cloud struct {
+	imdsOnce sync.Once
+	imds     *imds.Client
+
 	awsOnce sync.Once
-	aws     *awsCreds // nil: anonymous
+	aws     *aws.Credentials // nil: anonymous
+	noIMDS  bool             // the credentials probe got no answer at all
+
+	gceOnce      sync.Once
+	gce          *metadata.Client
+	gceTokenOnce sync.Once
+	gceTok       string
+
+	regionOnce sync.Once
+	region     string   // the EC2 instance's region; "" off AWS
+	regions    sync.Map // S3 bucket -> region
 }
 
 // New returns a Fetcher with the given options.
-func New(opts Options) *Fetcher { return &Fetcher{opts: opts} }
+func New(opts Options) *Fetcher {
+	c := opts.Cloud
+	if c == nil {
+		c = &Cloud{}
+	}
+	return &Fetcher{opts: opts, cloud: c}
+}
 
 // Fetch returns the whole (decompressed, verified) resource.
 func (f *Fetcher) Fetch(ctx context.Context, req Request) ([]byte, error) {

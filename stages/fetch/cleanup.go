@@ -16,8 +16,8 @@ const CleanupStep = "cleanup"
 // config where anything in the machine can read it later (hypervisor
 // variables) get it removed, since configs may hold secrets. Other
 // platforms have nothing to do.
-func Cleanup(ctx context.Context, env *stages.Env) error {
-	platform, err := platformOf(env)
+func Cleanup(ctx context.Context, env *stages.Env, opts Options) error {
+	platform, err := platformOf(env, opts.HostRoot)
 	if err != nil {
 		return err
 	}
@@ -29,10 +29,7 @@ func Cleanup(ctx context.Context, env *stages.Env) error {
 	if !ok {
 		return nil
 	}
-	fc := &providers.FetchContext{Root: HostRoot, Log: env.Log}
-	if Customize != nil {
-		Customize(fc)
-	}
+	fc := opts.fetchContext(env, nil, false)
 	if err := remover.RemoveConfig(ctx, fc); err != nil {
 		return fmt.Errorf("platform %s: removing the config: %w", platform, err)
 	}

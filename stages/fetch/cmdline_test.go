@@ -32,6 +32,7 @@ func writeCmdline(t *testing.T, root, cmdline string) {
 // used to give an unprovisioned machine); with a fw_cfg config as well, the
 // URL still wins, as in Ignition, which asks the command line first.
 func TestCmdlineURLOnAnyPlatform(t *testing.T) {
+	t.Parallel()
 	fromURL := `{"ignition":{"version":"3.6.0"},"storage":{"files":[{"path":"/etc/from-url"}]}}`
 	fromFwCfg := `{"ignition":{"version":"3.6.0"},"storage":{"files":[{"path":"/etc/from-fwcfg"}]}}`
 	var accept atomic.Value
@@ -42,7 +43,8 @@ func TestCmdlineURLOnAnyPlatform(t *testing.T) {
 	defer srv.Close()
 	for _, withFwCfg := range []bool{false, true} {
 		t.Run(fmt.Sprintf("fw_cfg=%v", withFwCfg), func(t *testing.T) {
-			root := setHostRoot(t)
+			h := newHarness(t)
+			root := h.root
 			writeCmdline(t, root, "quiet ignition.platform.id=qemu ignition.config.url="+srv.URL+"/node.ign")
 			if withFwCfg {
 				raw := filepath.Join(root, "/sys/firmware/qemu_fw_cfg/by_name/opt/com.coreos/config/raw")
@@ -52,13 +54,13 @@ func TestCmdlineURLOnAnyPlatform(t *testing.T) {
 			dir := t.TempDir()
 			env := &stages.Env{ConfigCache: filepath.Join(dir, "config.json")}
 			// Offline, the http URL needs the network: the fetch stage does it.
-			if err := run(t, "fetch-offline", env); err != nil {
+			if err := h.run(t, "fetch-offline", env); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := os.Stat(filepath.Join(dir, NeedsNetworkMarker)); err != nil {
 				t.Fatalf("fetch-offline left no needs-network marker: %v", err)
 			}
-			if err := run(t, "fetch", env); err != nil {
+			if err := h.run(t, "fetch", env); err != nil {
 				t.Fatal(err)
 			}
 			cfg := readCache(t, env.ConfigCache)
@@ -79,6 +81,7 @@ func TestCmdlineURLOnAnyPlatform(t *testing.T) {
 // query fails in several ways; neither the stage's error nor anything it
 // logged carries the secrets.
 func TestNoSecretInStageOutput(t *testing.T) {
+	t.Parallel()
 	const pass, sig = "pa55word", "S1GNATURE"
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
@@ -103,12 +106,13 @@ func TestNoSecretInStageOutput(t *testing.T) {
 	}
 	for _, path := range []string{"/500", "/404", "/redirect", "/user.ign", "/invalid.ign"} {
 		t.Run(path, func(t *testing.T) {
-			root := setHostRoot(t)
+			h := newHarness(t)
+			root := h.root
 			writeCmdline(t, root, "ignition.platform.id=qemu ignition.config.url="+secret(path))
 			var logs bytes.Buffer
 			env := &stages.Env{ConfigCache: filepath.Join(t.TempDir(), "config.json"), FetchTimeout: 2 * time.Second,
 				Log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
-			err := run(t, "fetch", env)
+			err := h.run(t, "fetch", env)
 			if err == nil {
 				t.Fatal("fetch succeeded")
 			}
@@ -127,6 +131,7 @@ func TestNoSecretInStageOutput(t *testing.T) {
 // TestCmdlineConfigFetchIsBounded: the config URL is held to the
 // config size limit.
 func TestCmdlineConfigFetchIsBounded(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		chunk := bytes.Repeat([]byte(" "), 1<<20)
 		for range 40 {
@@ -136,9 +141,10 @@ func TestCmdlineConfigFetchIsBounded(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	root := setHostRoot(t)
+	h := newHarness(t)
+	root := h.root
 	writeCmdline(t, root, "ignition.platform.id=metal kindling.config.url="+srv.URL+"/big.ign")
-	err := run(t, "fetch", &stages.Env{ConfigCache: filepath.Join(t.TempDir(), "config.json")})
+	err := h.run(t, "fetch", &stages.Env{ConfigCache: filepath.Join(t.TempDir(), "config.json")})
 	if err == nil || !strings.Contains(err.Error(), "resource.MaxConfigSize") {
 		t.Fatalf("err = %v, want resource.MaxConfigSize named", err)
 	}

@@ -31,34 +31,60 @@ import (
 // fetch-offline when the config can only be fetched with the network.
 const NeedsNetworkMarker = "fetch-needs-network"
 
-// HostRoot is where base configs, system user configs and /proc/cmdline are
-// looked up; tests point it at a temp dir.
-var HostRoot = ""
-
-// Customize, when set, adjusts each FetchContext (tests use it to point a
-// provider at a fake metadata server).
-var Customize func(*providers.FetchContext)
-
-func init() {
-	stages.Register(stage{offline: true})
-	stages.Register(stage{})
+// Options are what the fetch stages take besides the Env; the zero value
+// is the real machine. Tests build their own Stage with them, so they can
+// run in parallel.
+type Options struct {
+	// HostRoot prefixes where base configs, system user configs and
+	// /proc/cmdline are looked up.
+	HostRoot string
+	// Customize, when set, adjusts each FetchContext (tests point a
+	// provider at a fake metadata server).
+	Customize func(*providers.FetchContext)
+	// Fetch are the base fetcher options (tests set endpoints).
+	Fetch resource.Options
 }
 
-type stage struct{ offline bool }
+// fetchContext is the providers' view of this fetch.
+func (o Options) fetchContext(env *stages.Env, fetcher *resource.Fetcher, offline bool) *providers.FetchContext {
+	fc := &providers.FetchContext{Fetcher: fetcher, Root: o.HostRoot, Offline: offline, Log: env.Log}
+	if o.Customize != nil {
+		o.Customize(fc)
+	}
+	return fc
+}
 
-func (s stage) Name() string {
-	if s.offline {
+func init() {
+	stages.Register(Stage{Offline: true})
+	stages.Register(Stage{})
+}
+
+// Stage is fetch-offline (Offline) or fetch.
+type Stage struct {
+	Offline bool
+	Options
+}
+
+func (s Stage) Name() string {
+	if s.Offline {
 		return "fetch-offline"
 	}
 	return "fetch"
 }
 
-func (s stage) Run(ctx context.Context, env *stages.Env, _ *config.Config) error {
+func (s Stage) Info() stages.Info {
+	if s.Offline {
+		return stages.Info{MakesConfig: true, Summary: "stage: fetch the config without the network and cache it"}
+	}
+	return stages.Info{MakesConfig: true, Summary: "stage: fetch the config over the network and cache it"}
+}
+
+func (s Stage) Run(ctx context.Context, env *stages.Env, _ *config.Config) error {
 	if env.ConfigCache == "" {
 		return errors.New("no config cache path given")
 	}
 	marker := filepath.Join(filepath.Dir(env.ConfigCache), NeedsNetworkMarker)
-	if !s.offline {
+	if !s.Offline {
 		if _, err := os.Stat(env.ConfigCache); err == nil {
 			logf(env, "config already fetched by fetch-offline, nothing to do")
 			return nil
@@ -69,7 +95,7 @@ func (s stage) Run(ctx context.Context, env *stages.Env, _ *config.Config) error
 		ctx, cancel = context.WithTimeout(ctx, env.FetchTimeout)
 		defer cancel()
 	}
-	platform, err := platformOf(env)
+	platform, err := platformOf(env, s.HostRoot)
 	if err != nil {
 		return err
 	}
@@ -77,19 +103,21 @@ func (s stage) Run(ctx context.Context, env *stages.Env, _ *config.Config) error
 	if err != nil {
 		return err
 	}
-	if s.offline && providers.Needs(p) {
+	if s.Offline && providers.Needs(p) {
 		logf(env, "platform %s needs the network; leaving the config to the fetch stage", platform)
 		return markNeedsNetwork(marker)
 	}
 	res, err := s.fetchAndRender(ctx, env, p, platform)
-	if s.offline && errors.Is(err, resource.ErrNeedsNetwork) {
+	if s.Offline && errors.Is(err, resource.ErrNeedsNetwork) {
 		logf(env, "config needs the network (%v); leaving it to the fetch stage", err)
 		return markNeedsNetwork(marker)
 	}
 	if err != nil {
 		return err
 	}
-	env.UserConfigProvided = res.UserSource != ""
+	if err := env.RecordUserConfig(res.UserSource != ""); err != nil {
+		return fmt.Errorf("recording whether a user config was provided: %w", err)
+	}
 	data, err := config.Marshal(res.Config)
 	if err != nil {
 		return err
@@ -113,12 +141,13 @@ func (s stage) Run(ctx context.Context, env *stages.Env, _ *config.Config) error
 	return nil
 }
 
-func (s stage) fetchAndRender(ctx context.Context, env *stages.Env, p providers.Provider, platform string) (render.Result, error) {
-	fopts := resource.Options{Offline: s.offline}
-	fc := &providers.FetchContext{Fetcher: resource.New(fopts), Root: HostRoot, Offline: s.offline, Log: env.Log}
-	if Customize != nil {
-		Customize(fc)
-	}
+func (s Stage) fetchAndRender(ctx context.Context, env *stages.Env, p providers.Provider, platform string) (render.Result, error) {
+	// One Cloud for the provider's fetcher and every fetcher rendering
+	// builds: one IMDS token, one role credential, one GCE token.
+	fopts := s.Fetch
+	fopts.Offline = s.Offline
+	fopts.Cloud = &resource.Cloud{}
+	fc := s.fetchContext(env, resource.New(fopts), s.Offline)
 	if env.Status != nil {
 		env.Status("fetching the config from platform %s", platform)
 	}
@@ -134,7 +163,7 @@ func (s stage) fetchAndRender(ctx context.Context, env *stages.Env, p providers.
 		logf(env, "platform %s user data is a cloud-config or script, not a Kindling config; ignoring it", platform)
 		raw = nil
 	}
-	res, err := render.Render(ctx, raw, render.Options{Root: HostRoot, Platform: platform, Fetch: fopts, UserName: from})
+	res, err := render.Render(ctx, raw, render.Options{Root: s.HostRoot, Platform: platform, Fetch: fopts, UserName: from})
 	if err != nil {
 		return res, err
 	}
@@ -168,11 +197,11 @@ func userConfig(ctx context.Context, env *stages.Env, fc *providers.FetchContext
 }
 
 // platformOf is Env.Platform, else the kernel command line's.
-func platformOf(env *stages.Env) (string, error) {
+func platformOf(env *stages.Env, hostRoot string) (string, error) {
 	if env.Platform != "" {
 		return env.Platform, nil
 	}
-	cmdline, err := providers.ReadCmdline(HostRoot)
+	cmdline, err := providers.ReadCmdline(hostRoot)
 	if err != nil {
 		return "", fmt.Errorf("no --platform given and the kernel command line is unreadable: %w", err)
 	}

@@ -19,11 +19,34 @@ import (
 
 const userCfg = `{"ignition":{"version":"3.6.0"},"storage":{"files":[{"path":"/etc/hello","contents":{"source":"data:,hi"}}]}}`
 
-func run(t *testing.T, name string, env *stages.Env) error {
+// harness runs fetch stages of its own against a temporary host root,
+// so tests share no package state and can run in parallel.
+type harness struct {
+	root string
+	opts Options
+}
+
+func newHarness(t *testing.T) *harness {
+	root := t.TempDir()
+	return &harness{root: root, opts: Options{HostRoot: root}}
+}
+
+// useConfigFile makes the file platform read path.
+func (h *harness) useConfigFile(path string) {
+	h.opts.Customize = func(fc *providers.FetchContext) { fc.ConfigFile = path }
+}
+
+// run runs the named fetch stage with the harness's options.
+func (h *harness) run(t *testing.T, name string, env *stages.Env) error {
 	t.Helper()
-	s, err := stages.Get(name)
-	if err != nil {
-		t.Fatal(err)
+	var s Stage
+	switch name { // the test's own table of the two stages
+	case "fetch-offline":
+		s = Stage{Offline: true, Options: h.opts}
+	case "fetch":
+		s = Stage{Options: h.opts}
+	default:
+		t.Fatalf("not a fetch stage: %s", name)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -50,25 +73,18 @@ func readCache(t *testing.T, path string) config.Config {
 	return cfg
 }
 
-func setHostRoot(t *testing.T) string {
-	root := t.TempDir()
-	old := HostRoot
-	HostRoot = root
-	t.Cleanup(func() { HostRoot = old })
-	return root
-}
-
 func TestFetchFilePlatform(t *testing.T) {
-	setHostRoot(t)
+	t.Parallel()
+	h := newHarness(t)
 	dir := t.TempDir()
 	src := filepath.Join(dir, "user.ign")
 	os.WriteFile(src, []byte(userCfg), 0o644)
-	t.Setenv(providers.ConfigFileEnv, src)
+	h.useConfigFile(src)
 	for _, stage := range []string{"fetch-offline", "fetch"} {
 		t.Run(stage, func(t *testing.T) {
 			cache := filepath.Join(t.TempDir(), "run", "kindling", "config.json")
 			env := &stages.Env{Platform: "file", ConfigCache: cache}
-			if err := run(t, stage, env); err != nil {
+			if err := h.run(t, stage, env); err != nil {
 				t.Fatal(err)
 			}
 			cfg := readCache(t, cache)
@@ -83,11 +99,12 @@ func TestFetchFilePlatform(t *testing.T) {
 }
 
 func TestFetchNoUserConfig(t *testing.T) {
-	setHostRoot(t)
-	t.Setenv(providers.ConfigFileEnv, filepath.Join(t.TempDir(), "absent.ign"))
+	t.Parallel()
+	h := newHarness(t)
+	h.useConfigFile(filepath.Join(t.TempDir(), "absent.ign"))
 	cache := filepath.Join(t.TempDir(), "config.json")
 	env := &stages.Env{Platform: "file", ConfigCache: cache, UserConfigProvided: true}
-	if err := run(t, "fetch", env); err != nil {
+	if err := h.run(t, "fetch", env); err != nil {
 		t.Fatal(err)
 	}
 	if env.UserConfigProvided {
@@ -96,13 +113,55 @@ func TestFetchNoUserConfig(t *testing.T) {
 	if cfg := readCache(t, cache); cfg.Ignition.Version == "" || len(cfg.Storage.Files) != 0 {
 		t.Fatalf("want an empty config, got %+v", cfg)
 	}
+	// A later stage is another process: it learns it only from the run
+	// directory, starting from the command's default (provided).
+	if got := laterStageSees(t, cache); got {
+		t.Error("a later stage believes a user config was provided (result file would say so)")
+	}
+	// A second boot's fetch with a user config removes the marker again.
+	src := filepath.Join(t.TempDir(), "user.ign")
+	os.WriteFile(src, []byte(userCfg), 0o644)
+	h.useConfigFile(src)
+	os.Remove(cache)
+	if err := h.run(t, "fetch", &stages.Env{Platform: "file", ConfigCache: cache}); err != nil {
+		t.Fatal(err)
+	}
+	if got := laterStageSees(t, cache); !got {
+		t.Error("a later stage believes no user config was provided")
+	}
+}
+
+// probe is a stage that records what the runner told it.
+type probe struct{ saw *bool }
+
+func (probe) Name() string { return "probe-user-config" }
+func (p probe) Run(_ context.Context, env *stages.Env, _ *config.Config) error {
+	*p.saw = env.UserConfigProvided
+	return nil
+}
+
+var probeSaw = new(bool)
+
+func init() { stages.Register(probe{saw: probeSaw}) }
+
+// laterStageSees runs a config-reading stage the way its own process
+// would and returns its Env.UserConfigProvided.
+func laterStageSees(t *testing.T, cache string) bool {
+	t.Helper()
+	env := &stages.Env{ConfigCache: cache, UserConfigProvided: true}
+	if err := stages.RunOne(context.Background(), env, "probe-user-config"); err != nil {
+		t.Fatal(err)
+	}
+	return *probeSaw
 }
 
 // TestOfflineDefersToFetch: a remote merge reference makes fetch-offline
 // leave a marker and no cache; the fetch stage then renders it and removes
 // the marker.
 func TestOfflineDefersToFetch(t *testing.T) {
-	root := setHostRoot(t)
+	t.Parallel()
+	h := newHarness(t)
+	root := h.root
 	child := `{"ignition":{"version":"3.6.0"},"storage":{"files":[{"path":"/etc/child"}]}}`
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(child)) }))
 	defer srv.Close()
@@ -111,13 +170,13 @@ func TestOfflineDefersToFetch(t *testing.T) {
 	os.WriteFile(filepath.Join(root, "proc/cmdline"), []byte("quiet ignition.platform.id=file\n"), 0o644)
 	src := filepath.Join(root, "user.ign")
 	os.WriteFile(src, []byte(user), 0o644)
-	t.Setenv(providers.ConfigFileEnv, src)
+	h.useConfigFile(src)
 
 	dir := t.TempDir()
 	cache := filepath.Join(dir, "config.json")
 	marker := filepath.Join(dir, NeedsNetworkMarker)
 	env := &stages.Env{ConfigCache: cache} // platform from the command line
-	if err := run(t, "fetch-offline", env); err != nil {
+	if err := h.run(t, "fetch-offline", env); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(cache); err == nil {
@@ -126,7 +185,7 @@ func TestOfflineDefersToFetch(t *testing.T) {
 	if _, err := os.Stat(marker); err != nil {
 		t.Fatalf("no needs-network marker: %v", err)
 	}
-	if err := run(t, "fetch", env); err != nil {
+	if err := h.run(t, "fetch", env); err != nil {
 		t.Fatal(err)
 	}
 	cfg := readCache(t, cache)
@@ -139,7 +198,8 @@ func TestOfflineDefersToFetch(t *testing.T) {
 }
 
 func TestOfflineNetworkPlatformAndFetchFromMetadata(t *testing.T) {
-	setHostRoot(t)
+	t.Parallel()
+	h := newHarness(t)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/openstack/latest/user_data" {
 			http.NotFound(w, r)
@@ -148,22 +208,21 @@ func TestOfflineNetworkPlatformAndFetchFromMetadata(t *testing.T) {
 		w.Write([]byte(userCfg))
 	}))
 	defer srv.Close()
-	Customize = func(fc *providers.FetchContext) {
+	h.opts.Customize = func(fc *providers.FetchContext) {
 		fc.MetadataURL = srv.URL
 		fc.MaxAttempts = 2
 		// No config drive, whatever loop devices other tests have attached.
 		fc.FindDrive = func([]string) (string, error) { return "", errors.New("no drive in this test") }
 	}
-	t.Cleanup(func() { Customize = nil })
 	dir := t.TempDir()
 	env := &stages.Env{Platform: "openstack", ConfigCache: filepath.Join(dir, "config.json")}
-	if err := run(t, "fetch-offline", env); err != nil {
+	if err := h.run(t, "fetch-offline", env); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, NeedsNetworkMarker)); err != nil {
 		t.Fatalf("no marker: %v", err)
 	}
-	if err := run(t, "fetch", env); err != nil {
+	if err := h.run(t, "fetch", env); err != nil {
 		t.Fatal(err)
 	}
 	if cfg := readCache(t, env.ConfigCache); len(cfg.Storage.Files) != 1 {
@@ -172,20 +231,22 @@ func TestOfflineNetworkPlatformAndFetchFromMetadata(t *testing.T) {
 }
 
 func TestFetchErrors(t *testing.T) {
-	root := setHostRoot(t)
+	t.Parallel()
+	h := newHarness(t)
+	root := h.root
 	os.MkdirAll(filepath.Join(root, "proc"), 0o755)
 	os.WriteFile(filepath.Join(root, "proc/cmdline"), []byte("quiet"), 0o644)
 	cache := filepath.Join(t.TempDir(), "config.json")
-	if err := run(t, "fetch", &stages.Env{ConfigCache: cache}); err == nil {
+	if err := h.run(t, "fetch", &stages.Env{ConfigCache: cache}); err == nil {
 		t.Error("no platform accepted")
 	}
-	if err := run(t, "fetch", &stages.Env{Platform: "nonesuch", ConfigCache: cache}); err == nil {
+	if err := h.run(t, "fetch", &stages.Env{Platform: "nonesuch", ConfigCache: cache}); err == nil {
 		t.Error("unknown platform accepted")
 	}
 	src := filepath.Join(root, "bad.ign")
 	os.WriteFile(src, []byte(`{"ignition":{"version":"9.9.9"}}`), 0o644)
-	t.Setenv(providers.ConfigFileEnv, src)
-	if err := run(t, "fetch", &stages.Env{Platform: "file", ConfigCache: cache}); err == nil {
+	h.useConfigFile(src)
+	if err := h.run(t, "fetch", &stages.Env{Platform: "file", ConfigCache: cache}); err == nil {
 		t.Error("invalid config accepted")
 	}
 	if _, err := os.Stat(cache); err == nil {

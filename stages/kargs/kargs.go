@@ -37,6 +37,10 @@ type stage struct{}
 
 func (stage) Name() string { return "kargs" }
 
+func (stage) Info() stages.Info {
+	return stages.Info{Summary: "stage: apply kernel arguments to the target's boot entries"}
+}
+
 // Idle says the config asks for no kernel argument changes.
 func (stage) Idle(cfg *config.Config) bool {
 	return len(cfg.KernelArguments.ShouldExist)+len(cfg.KernelArguments.ShouldNotExist) == 0

@@ -73,6 +73,10 @@ type mountStage struct{}
 
 func (mountStage) Name() string { return "mount" }
 
+func (mountStage) Info() stages.Info {
+	return stages.Info{Mounts: true, Summary: "stage: mount the config's filesystems under the target root"}
+}
+
 // Idle says no filesystem of the config is to be mounted (so none is to
 // be unmounted either).
 func (mountStage) Idle(cfg *config.Config) bool { return len(targets(cfg)) == 0 }
@@ -138,6 +142,10 @@ func mountOne(ctx context.Context, rootDir string, t target) (string, error) {
 type umountStage struct{}
 
 func (umountStage) Name() string { return "umount" }
+
+func (umountStage) Info() stages.Info {
+	return stages.Info{Unmounts: true, Summary: "stage: unmount what the mount stage mounted"}
+}
 
 // Run unmounts in reverse order what mount mounted. A path that is not a
 // mount point (mount did not get that far) is skipped.

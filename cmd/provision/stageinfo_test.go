@@ -1,0 +1,29 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kindling-dev/kindling/stages"
+)
+
+// TestStagesDescribeThemselves: every linked stage has a summary for help,
+// and the stages provision apply picks follow from their descriptions.
+func TestStagesDescribeThemselves(t *testing.T) {
+	t.Parallel()
+	for _, name := range stages.Order {
+		s, err := stages.Get(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stages.InfoOf(s).Summary == "" {
+			t.Errorf("stage %s has no summary", name)
+		}
+	}
+	if got := strings.Join(stages.ConfigStages(false), " "); got != "kargs files" {
+		t.Errorf("apply without --with-disks runs %q", got)
+	}
+	if got := strings.Join(stages.ConfigStages(true), " "); got != "kargs disks mount files umount" {
+		t.Errorf("apply --with-disks runs %q", got)
+	}
+}

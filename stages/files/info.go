@@ -1,0 +1,8 @@
+package files
+
+import "github.com/kindling-dev/kindling/stages"
+
+// Info describes the stage to the runner and to `provision help`.
+func (stage) Info() stages.Info {
+	return stages.Info{Summary: "stage: write files, users, groups, systemd units into the target root"}
+}
