@@ -42,6 +42,7 @@ type decoder struct {
 	budget  int  // visits allowed: nodes written plus aliasAllowance
 	tooBig  bool // the expansion budget ran out (reported once)
 	sugar   pendingSugar
+	vals    map[string]*yaml.Node // values of the struct being finished, by key
 }
 
 // pendingSugar holds sugar that needs the whole config (it adds entries to
@@ -410,9 +411,11 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path report.Path, 
 	fields := fieldsOf(v.Type())
 	sugars := sugarKeys[v.Type()]
 	seen := map[string]*yaml.Node{}
+	vals := map[string]*yaml.Node{}
 	for _, kv := range d.mappingPairs(n, path) {
 		k, val := kv[0], kv[1]
 		seen[k.Value] = k
+		vals[k.Value] = val
 		if f, ok := fields[k.Value]; ok {
 			d.decodeField(k, val, v, f, path, pattern)
 			continue
@@ -428,6 +431,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path report.Path, 
 		d.warnAt(k, path.Append(k.Value), "unknown key %q%s", k.Value, suggest(k.Value, fields, sugars))
 	}
 	if fin := finishers[v.Type()]; fin != nil {
+		d.vals = vals
 		fin(d, n, v, path, pattern, seen)
 	}
 }

@@ -110,7 +110,7 @@ func (d *decoder) treeFile(st *config.Storage, n *yaml.Node, dest string, data [
 	for i := range st.Files {
 		if f := &st.Files[i]; f.Path == dest {
 			if f.Contents.Source == nil {
-				d.setResource(&f.Contents, data, "storage.files.contents")
+				d.setResource(&f.Contents, data)
 			}
 			if f.Mode == nil {
 				f.Mode = &mode
@@ -122,7 +122,7 @@ func (d *decoder) treeFile(st *config.Storage, n *yaml.Node, dest string, data [
 		return
 	}
 	f := config.File{Node: config.Node{Path: dest}, Mode: &mode}
-	d.setResource(&f.Contents, data, "storage.files.contents")
+	d.setResource(&f.Contents, data)
 	d.mark(report.Path{"storage", "files", len(st.Files)}, n)
 	st.Files = append(st.Files, f)
 }
@@ -248,7 +248,7 @@ func (d *decoder) applyGrub(cfg *config.Config, n *yaml.Node) {
 		st.Filesystems = append(st.Filesystems, config.Filesystem{Device: "/dev/disk/by-label/boot", Format: ptr("ext4"), Path: ptr("/boot")})
 	}
 	f := config.File{Node: config.Node{Path: "/boot/grub2/user.cfg", Overwrite: ptr(true)}, Mode: ptr(0o600)}
-	d.setResource(&f.Contents, []byte(text), "storage.files.contents")
+	d.setResource(&f.Contents, []byte(text))
 	d.mark(report.Path{"storage", "files", len(st.Files)}, n)
 	st.Files = append(st.Files, f)
 }

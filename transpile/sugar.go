@@ -60,39 +60,40 @@ func (d *decoder) stringValue(v *yaml.Node, path report.Path) (string, bool) {
 	return v.Value, true
 }
 
-// setResource stores contents as a data URL in the resource, compressing
-// when the field may carry a compression at this spec version.
-func (d *decoder) setResource(r *config.Resource, data []byte, pattern string) {
-	mayCompress := !d.vv.spec.Less(config.FieldSince(pattern + ".compression"))
-	url, gz := dataURL(data, mayCompress)
-	r.Source = &url
-	if gz {
-		c := "gzip"
-		r.Compression = &c
-	}
-}
-
-func resourceInline(d *decoder, k, v *yaml.Node, parent reflect.Value, path report.Path, pattern string) {
-	s, ok := d.stringValue(v, path.Append("source"))
-	if !ok {
+// setResource stores contents as a data URL in the resource the way Butane
+// does: fcos 1.0 (spec 3.0) only percent-encodes; later versions pick the
+// shortest encoding and record the choice in compression ("" or "gzip") so
+// that a child config never inherits a parent's compression. A compression
+// the author gave means the contents are already compressed: it is kept
+// and nothing is compressed again.
+func (d *decoder) setResource(r *config.Resource, data []byte) {
+	if d.vv.spec == config.V3_0 {
+		url := "data:," + percentEncode(data)
+		r.Source = &url
 		return
 	}
-	d.setResource(parent.Addr().Interface().(*config.Resource), []byte(s), pattern)
-	d.mark(path.Append("source"), v)
+	given := r.Compression != nil && *r.Compression != ""
+	url, gz := dataURL(data, !given)
+	r.Source = &url
+	if given {
+		return
+	}
+	c := ""
+	if gz {
+		c = "gzip"
+	}
+	r.Compression = &c
+}
+
+// resourceInline and resourceLocal only check their value: the data URL is
+// made in finishResource, once compression (which may come later in the
+// mapping) is known.
+func resourceInline(d *decoder, k, v *yaml.Node, parent reflect.Value, path report.Path, pattern string) {
+	d.stringValue(v, path.Append("source"))
 }
 
 func resourceLocal(d *decoder, k, v *yaml.Node, parent reflect.Value, path report.Path, pattern string) {
-	name, ok := d.stringValue(v, path.Append("source"))
-	if !ok {
-		return
-	}
-	data, err := d.local.read(name)
-	if err != nil {
-		d.errorAt(v, path.Append("source"), "%s", err)
-		return
-	}
-	d.setResource(parent.Addr().Interface().(*config.Resource), data, pattern)
-	d.mark(path.Append("source"), v)
+	d.stringValue(v, path.Append("source"))
 }
 
 func finishResource(d *decoder, n *yaml.Node, v reflect.Value, path report.Path, pattern string, seen map[string]*yaml.Node) {
@@ -104,9 +105,27 @@ func finishResource(d *decoder, n *yaml.Node, v reflect.Value, path report.Path,
 	}
 	if len(given) > 1 {
 		d.errorAt(seen[given[1]], path, "%s cannot be combined with %s; give only one", given[1], given[0])
+		return
 	}
-	if seen["compression"] != nil && (seen["inline"] != nil || seen["local"] != nil) {
-		d.errorAt(seen["compression"], path.Append("compression"), "compression is chosen automatically for inline and local contents; remove it")
+	r := v.Addr().Interface().(*config.Resource)
+	if val := d.vals["inline"]; val != nil {
+		if s, ok := d.stringValue(val, path.Append("source")); ok {
+			d.setResource(r, []byte(s))
+			d.mark(path.Append("source"), val)
+		}
+	}
+	if val := d.vals["local"]; val != nil {
+		name, ok := d.stringValue(val, path.Append("source"))
+		if !ok {
+			return
+		}
+		data, err := d.local.read(name)
+		if err != nil {
+			d.errorAt(val, path.Append("source"), "%s", err)
+			return
+		}
+		d.setResource(r, data)
+		d.mark(path.Append("source"), val)
 	}
 }
 
