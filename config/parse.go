@@ -93,6 +93,10 @@ func readVersion(tree *jsontree.Node, rep *report.Report) (Version, bool) {
 		rep.Entries[len(rep.Entries)-1].Offset = node.Offset
 		return Version{}, false
 	}
+	if node.Text != v.String() {
+		rep.Warnf(path, "spec version %q is read as %s; write it that way", node.Text, v)
+		rep.Entries[len(rep.Entries)-1].Offset = node.Offset
+	}
 	return v, true
 }
 

@@ -27,8 +27,12 @@ func TestParseMinimalEveryVersion(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v\n%s", v, err, rep)
 		}
-		if cfg.Ignition.Version != Newest.String() {
-			t.Errorf("%s: translated version = %q, want %q", v, cfg.Ignition.Version, Newest)
+		want := Newest
+		if Newest.Less(v) {
+			want = v // the experimental version keeps its name
+		}
+		if cfg.Ignition.Version != want.String() {
+			t.Errorf("%s: translated version = %q, want %q", v, cfg.Ignition.Version, want)
 		}
 	}
 }
@@ -37,7 +41,9 @@ func TestParseVersionErrors(t *testing.T) {
 	cases := map[string]string{
 		`{"ignition":{"version":"2.3.0"}}`:              "legacy",
 		`{"ignition":{"version":"3.7.0"}}`:              "newer than",
-		`{"ignition":{"version":"3.6.0-experimental"}}`: "experimental",
+		`{"ignition":{"version":"3.8.0-experimental"}}`: "pre-release",
+		`{"ignition":{"version":"3.6.0-experimental"}}`: "pre-release",
+		`{"ignition":{"version":"3.6.0+build"}}`:        "build metadata",
 		`{"ignition":{"version":"3.2.1"}}`:              "does not exist",
 		`{"ignition":{"version":"three"}}`:              "not a spec version",
 		`{"ignition":{"version":3}}`:                    "expected a string",
@@ -195,4 +201,29 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("re-parse of %s failed: %v\n%s", out, err, rep2)
 		}
 	})
+}
+
+// The reference reads version numbers with strconv.ParseInt after cutting
+// off "-pre" and "+meta", so these spellings are valid there and here, with
+// a warning naming the canonical spelling.
+func TestParseVersionSpellings(t *testing.T) {
+	cases := map[string]Version{
+		"3.7.0-experimental": V3_7Exp,
+		"03.6.0":             V3_6,
+		"3.6.0-":             V3_6,
+		"3.6.0+":             V3_6,
+	}
+	for in, want := range cases {
+		cfg, rep, err := Parse([]byte(`{"ignition":{"version":"` + in + `"}}`))
+		if err != nil {
+			t.Errorf("%s: %v\n%s", in, err, rep)
+			continue
+		}
+		if cfg.Ignition.Version != want.String() {
+			t.Errorf("%s: version %q, want %q", in, cfg.Ignition.Version, want)
+		}
+		if warned := findEntry(rep, "ignition.version", "write it that way") != nil; warned != (in != want.String()) {
+			t.Errorf("%s: spelling warning = %v\n%s", in, warned, rep)
+		}
+	}
 }

@@ -14,7 +14,12 @@ const specialModeBits = 0o7000
 func translate(cfg *Config, from Version) report.Report {
 	var rep report.Report
 	if from.AtLeast(V3_6) {
+		// The experimental version keeps its name: its fields are a
+		// superset of Newest's, and calling it stable would hide that.
 		cfg.Ignition.Version = Newest.String()
+		if Newest.Less(from) {
+			cfg.Ignition.Version = from.String()
+		}
 		return rep
 	}
 	mask := func(mode *int, path report.Path) {
