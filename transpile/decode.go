@@ -2,6 +2,7 @@ package transpile
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -43,6 +44,7 @@ type decoder struct {
 	tooBig  bool // the expansion budget ran out (reported once)
 	sugar   pendingSugar
 	vals    map[string]*yaml.Node // values of the struct being finished, by key
+	raw     bool                  // openshift: the bare config is wanted
 }
 
 // pendingSugar holds sugar that needs the whole config (it adds entries to
@@ -258,7 +260,11 @@ func describe(n *yaml.Node) string {
 	return fmt.Sprintf("%q", n.Value)
 }
 
-// scalarInto sets a string, int or bool from a scalar node.
+// scalarInto sets a string, int or bool from a scalar node with go-yaml
+// v3's rules, which Butane decodes with, so a value lands the same in both
+// tools: any scalar fills a string field with its text (numbers and dates
+// included), booleans also accept YAML 1.1's yes/no/on/off, and integer
+// fields take integers and floats (the fraction dropped).
 func (d *decoder) scalarInto(n *yaml.Node, v reflect.Value, path report.Path, pattern string) bool {
 	if v.Kind() == reflect.Struct {
 		d.decodeStruct(n, v, path, pattern)
@@ -268,39 +274,69 @@ func (d *decoder) scalarInto(n *yaml.Node, v reflect.Value, path report.Path, pa
 		d.errorAt(n, path, "expected %s, found %s", kindName(v.Kind()), describe(n))
 		return false
 	}
-	tag := n.ShortTag()
-	switch v.Kind() {
-	case reflect.String:
-		if tag != "!!str" {
-			d.errorAt(n, path, "expected a string, found %s; quote it if it is meant as text", describe(n))
+	if v.Kind() == reflect.String {
+		if n.ShortTag() == "!!binary" {
+			d.errorAt(n, path, "binary values are not supported here")
 			return false
 		}
 		v.SetString(n.Value)
+		return true
+	}
+	var resolved any
+	if n.ShortTag() != "!!str" || n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
+		if err := n.Decode(&resolved); err != nil {
+			d.errorAt(n, path, "%s", strings.TrimPrefix(err.Error(), "yaml: "))
+			return false
+		}
+	} else {
+		resolved = n.Value
+	}
+	switch v.Kind() {
 	case reflect.Int:
-		if tag != "!!int" {
-			d.errorAt(n, path, "expected an integer, found %s", describe(n))
-			return false
+		if i, ok := yamlInt(resolved); ok && !v.OverflowInt(i) {
+			v.SetInt(i)
+			return true
 		}
-		i, err := parseInt(n.Value)
-		if err != nil {
-			d.errorAt(n, path, "integer %s is out of range", n.Value)
-			return false
-		}
-		if strings.HasSuffix(pattern, ".mode") {
-			d.checkMode(n, path)
-		}
-		v.SetInt(i)
+		d.errorAt(n, path, "expected an integer, found %s", describe(n))
 	case reflect.Bool:
-		if tag != "!!bool" {
-			d.errorAt(n, path, "expected true or false, found %s", describe(n))
-			return false
+		if b, ok := yamlBool(resolved); ok {
+			v.SetBool(b)
+			return true
 		}
-		v.SetBool(strings.EqualFold(n.Value, "true"))
+		d.errorAt(n, path, "expected true or false, found %s", describe(n))
 	default:
 		d.errorAt(n, path, "unsupported value")
-		return false
 	}
-	return true
+	return false
+}
+
+func yamlInt(x any) (int64, bool) {
+	switch t := x.(type) {
+	case int:
+		return int64(t), true
+	case int64:
+		return t, true
+	case uint64:
+		return int64(t), t <= math.MaxInt64
+	case float64:
+		return int64(t), t <= math.MaxInt64 && t >= math.MinInt64
+	}
+	return 0, false
+}
+
+func yamlBool(x any) (bool, bool) {
+	switch t := x.(type) {
+	case bool:
+		return t, true
+	case string:
+		switch t {
+		case "y", "Y", "yes", "Yes", "YES", "on", "On", "ON":
+			return true, true
+		case "n", "N", "no", "No", "NO", "off", "Off", "OFF":
+			return false, true
+		}
+	}
+	return false, false
 }
 
 func kindName(k reflect.Kind) string {
@@ -315,38 +351,6 @@ func kindName(k reflect.Kind) string {
 	return "a value"
 }
 
-// parseInt reads decimal, 0o/0 octal and 0x hex, as YAML writes them.
-func parseInt(s string) (int64, error) {
-	s = strings.ReplaceAll(s, "_", "")
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimLeft(s, "+-")
-	i, err := strconv.ParseInt(s, 0, 32)
-	if neg {
-		i = -i
-	}
-	return i, err
-}
-
-// checkMode warns about a mode written in decimal that reads like octal
-// permissions (644, 755): the author almost surely meant 0644.
-func (d *decoder) checkMode(n *yaml.Node, path report.Path) {
-	s := n.Value
-	if strings.HasPrefix(s, "0") || len(s) < 3 || len(s) > 4 {
-		return
-	}
-	for _, c := range s {
-		if c < '0' || c > '7' {
-			return
-		}
-	}
-	d.warnAt(n, path, "mode %s is decimal (octal %#o); write 0%s if octal permissions were meant", s, mustInt(s), s)
-}
-
-func mustInt(s string) int64 {
-	i, _ := strconv.ParseInt(s, 10, 64)
-	return i
-}
-
 // mappingPairs returns the key/value pairs of a mapping with merge keys
 // (<<) expanded, reporting duplicate keys. Explicit keys win over merged.
 func (d *decoder) mappingPairs(n *yaml.Node, path report.Path) [][2]*yaml.Node {
@@ -356,6 +360,9 @@ func (d *decoder) mappingPairs(n *yaml.Node, path report.Path) [][2]*yaml.Node {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
+			// Butane applies the merge and also reports the << key as
+			// unused; so do we, so that --strict fails alike.
+			d.warnAt(k, path.Append("<<"), "unused key <<")
 			merged = append(merged, d.mergeSources(v, path)...)
 			continue
 		}

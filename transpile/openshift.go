@@ -29,6 +29,7 @@ func (d *decoder) machineConfig(root *yaml.Node) *machineConfig {
 	if d.sugar.openshift != nil {
 		d.decode(d.sugar.openshift, reflect.ValueOf(&mc.spec).Elem(), report.Path{"openshift"}, "openshift")
 	}
+	d.warnRawIgnored(mc.spec)
 	if mc.spec.KernelType != nil && *mc.spec.KernelType != "default" && *mc.spec.KernelType != "realtime" && *mc.spec.KernelType != "64k-pages" {
 		d.errorAt(d.sugar.openshift, report.Path{"openshift", "kernel_type"}, "kernel_type must be default, realtime or 64k-pages")
 	}
@@ -100,4 +101,25 @@ func (mc *machineConfig) render(cfgJSON []byte) ([]byte, error) {
 		"spec":       spec,
 	}
 	return yaml.Marshal(doc)
+}
+
+// warnRawIgnored reports, when the bare config is asked for (Raw), each
+// openshift field that only the MachineConfig can carry, as Butane does.
+func (d *decoder) warnRawIgnored(spec openshiftSection) {
+	n := d.sugar.openshift
+	if !d.raw || n == nil || n.Kind != yaml.MappingNode {
+		return
+	}
+	set := map[string]bool{
+		"kernel_arguments": len(spec.KernelArguments) > 0,
+		"extensions":       len(spec.Extensions) > 0,
+		"fips":             spec.FIPS != nil && *spec.FIPS,
+		"kernel_type":      spec.KernelType != nil && *spec.KernelType != "",
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if set[k.Value] {
+			d.warnAt(k, report.Path{"openshift", k.Value}, "field ignored in raw mode")
+		}
+	}
 }

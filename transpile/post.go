@@ -32,25 +32,40 @@ func (d *decoder) applySugar(cfg *config.Config) {
 func ptr[T any](v T) *T { return &v }
 
 type tree struct {
-	Local string  `json:"local"`
-	Path  *string `json:"path"`
+	Local    string           `json:"local"`
+	Path     *string          `json:"path"`
+	User     config.NodeUser  `json:"user"`
+	Group    config.NodeGroup `json:"group"`
+	FileMode *int             `json:"fileMode"`
+	DirMode  *int             `json:"dirMode"`
 }
 
-// applyTrees walks each local directory into files, directories and links
-// below the tree's path (default /). Explicit entries win; an explicit file
-// without contents takes the tree's contents.
+// attrs reports whether the tree sets any ownership or mode of its own.
+func (t tree) attrs() bool {
+	return t.FileMode != nil || t.DirMode != nil || !reflect.ValueOf(t.User).IsZero() || !reflect.ValueOf(t.Group).IsZero()
+}
+
+// applyTrees walks each local directory into files and links below the
+// tree's path (default /), as Butane does: an entry the author wrote for
+// the same path may only add attributes (a file without contents, a link
+// without target); directories become entries only when the tree gives
+// them an owner or mode.
 func (d *decoder) applyTrees(cfg *config.Config, n *yaml.Node) {
 	var trees []tree
 	d.decode(n, reflect.ValueOf(&trees).Elem(), report.Path{"storage", "trees"}, "trees")
 	for i, t := range trees {
 		tp := report.Path{"storage", "trees", i, "local"}
+		if t.attrs() && !d.vv.has(featTreeAttrs) {
+			d.errorAt(n, report.Path{"storage", "trees", i}, "user, group, file_mode and dir_mode on trees are not available in %s", d.name)
+			continue
+		}
 		clean, err := d.local.clean(t.Local)
 		if err != nil {
 			d.errorAt(n, tp, "%s", err)
 			continue
 		}
 		dest := "/"
-		if t.Path != nil {
+		if t.Path != nil && *t.Path != "" {
 			dest = *t.Path
 		}
 		fsys := d.local.root.FS()
@@ -60,9 +75,15 @@ func (d *decoder) applyTrees(cfg *config.Config, n *yaml.Node) {
 			}
 			rel := strings.TrimPrefix(strings.TrimPrefix(p, clean), "/")
 			if rel == "" {
+				if !e.IsDir() {
+					return fmt.Errorf("%s is not a directory", t.Local)
+				}
 				return nil
 			}
-			return d.treeEntry(cfg, n, path.Join(dest, rel), p, e)
+			if msg := d.treeEntry(cfg, t, path.Join(dest, rel), p, e); msg != "" {
+				d.errorAt(n, tp, "tree %q: %s", t.Local, msg)
+			}
+			return nil
 		})
 		if err != nil {
 			d.errorAt(n, tp, "tree %q: %s", t.Local, explainLocal(t.Local, err))
@@ -70,62 +91,85 @@ func (d *decoder) applyTrees(cfg *config.Config, n *yaml.Node) {
 	}
 }
 
-func (d *decoder) treeEntry(cfg *config.Config, n *yaml.Node, dest, local string, e fs.DirEntry) error {
+// treeEntry adds one walked entry; it returns a message when the entry
+// cannot be added.
+func (d *decoder) treeEntry(cfg *config.Config, t tree, dest, local string, e fs.DirEntry) string {
 	st := &cfg.Storage
+	node := config.Node{Path: dest, User: t.User, Group: t.Group}
+	exists := fmt.Sprintf("%s is already in the config", dest)
 	switch {
 	case e.Type()&fs.ModeSymlink != 0:
 		target, err := d.local.root.Readlink(local)
 		if err != nil {
-			return err
+			return err.Error()
 		}
-		if !hasPath(st, dest) {
-			d.mark(report.Path{"storage", "links", len(st.Links)}, n)
-			st.Links = append(st.Links, config.Link{Node: config.Node{Path: dest}, Target: &target})
+		for i := range st.Links {
+			if l := &st.Links[i]; l.Path == dest {
+				if l.Target != nil && *l.Target != "" {
+					return exists
+				}
+				l.Target = &target
+				return ""
+			}
 		}
+		if hasPath(st, dest) {
+			return exists
+		}
+		st.Links = append(st.Links, config.Link{Node: node, Target: &target})
 	case e.IsDir():
-		if !hasPath(st, dest) {
-			d.mark(report.Path{"storage", "directories", len(st.Directories)}, n)
-			st.Directories = append(st.Directories, config.Directory{Node: config.Node{Path: dest}, Mode: ptr(0o755)})
+		if t.DirMode == nil && reflect.ValueOf(t.User).IsZero() && reflect.ValueOf(t.Group).IsZero() {
+			return ""
 		}
+		if hasPath(st, dest) {
+			return exists
+		}
+		mode := 0o755
+		if t.DirMode != nil {
+			mode = *t.DirMode
+		}
+		st.Directories = append(st.Directories, config.Directory{Node: node, Mode: &mode})
 	case e.Type().IsRegular():
-		data, err := d.local.root.ReadFile(local)
-		if err != nil {
-			return err
-		}
 		info, err := e.Info()
 		if err != nil {
-			return err
+			return err.Error()
 		}
 		mode := 0o644
 		if info.Mode()&0o111 != 0 {
 			mode = 0o755
 		}
-		d.treeFile(st, n, dest, data, mode)
+		if t.FileMode != nil {
+			mode = *t.FileMode
+		}
+		return d.treeFile(st, node, local, mode)
 	default:
-		return fmt.Errorf("%s is neither a file, a directory nor a symlink", local)
+		return fmt.Sprintf("%s is neither a file, a directory nor a symlink", local)
 	}
-	return nil
+	return ""
 }
 
-func (d *decoder) treeFile(st *config.Storage, n *yaml.Node, dest string, data []byte, mode int) {
+func (d *decoder) treeFile(st *config.Storage, node config.Node, local string, mode int) string {
+	var f *config.File
 	for i := range st.Files {
-		if f := &st.Files[i]; f.Path == dest {
-			if f.Contents.Source == nil {
-				d.setResource(&f.Contents, data)
-			}
-			if f.Mode == nil {
-				f.Mode = &mode
-			}
-			return
+		if st.Files[i].Path == node.Path {
+			f = &st.Files[i]
 		}
 	}
-	if hasPath(st, dest) {
-		return
+	if f != nil && f.Contents.Source != nil && *f.Contents.Source != "" || f == nil && hasPath(st, node.Path) {
+		return fmt.Sprintf("%s is already in the config", node.Path)
 	}
-	f := config.File{Node: config.Node{Path: dest}, Mode: &mode}
+	data, err := d.local.read(local)
+	if err != nil {
+		return err.Error()
+	}
+	if f == nil {
+		st.Files = append(st.Files, config.File{Node: node})
+		f = &st.Files[len(st.Files)-1]
+	}
 	d.setResource(&f.Contents, data)
-	d.mark(report.Path{"storage", "files", len(st.Files)}, n)
-	st.Files = append(st.Files, f)
+	if f.Mode == nil {
+		f.Mode = &mode
+	}
+	return ""
 }
 
 func hasPath(st *config.Storage, p string) bool {

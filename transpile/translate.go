@@ -94,7 +94,7 @@ func TranslateConfig(src []byte, opts Options) Result {
 		return res
 	}
 	defer local.close()
-	d := &decoder{where: map[string]pos{}, local: local, budget: 2*countNodes(root) + aliasAllowance}
+	d := &decoder{where: map[string]pos{}, local: local, budget: 2*countNodes(root) + aliasAllowance, raw: opts.Raw}
 	body, ok := d.header(root)
 	if !ok {
 		res.Report = d.rep

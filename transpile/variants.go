@@ -103,7 +103,7 @@ var variants = map[string]map[string]*variantVersion{
 	"flatcar": {
 		"1.0.0":              {spec: v33, features: without(fcos14, featBootDevice), forbidden: flatcarForbidden},
 		"1.1.0":              {spec: v34, features: without(fcos15, featBootDevice, featBootDiscard, featGrub), forbidden: flatcarForbidden},
-		"1.2.0-experimental": {spec: v37, features: without(fcos17, featBootDevice, featBootDiscard, featBootCex, featS390x, featGrub), forbidden: flatcarForbidden},
+		"1.2.0-experimental": {spec: v37, features: without(fcos17, featBootDevice, featBootDiscard, featBootCex, featS390x, featGrub), forbidden: []string{"storage.luks.cex"}},
 	},
 	"fiot": {
 		"1.0.0":              {spec: v34, features: without(fcos15, featBootDevice, featBootDiscard, featGrub), forbidden: fiotForbidden},
@@ -112,7 +112,7 @@ var variants = map[string]map[string]*variantVersion{
 	"r4e": {
 		"1.0.0":              {spec: v33, features: without(fcos14, featBootDevice)},
 		"1.1.0":              {spec: v34, features: without(fcos15, featBootDevice, featBootDiscard, featGrub)},
-		"1.2.0-experimental": {spec: v37, features: without(fcos17, featBootDevice, featBootDiscard, featBootCex, featS390x, featGrub)},
+		"1.2.0-experimental": {spec: v37, features: without(fcos17, featBootDevice, featBootDiscard, featBootCex, featS390x, featGrub), forbidden: fiotForbidden},
 	},
 	"openshift": {
 		"4.8.0":               {spec: v32, features: fcos13, forbidden: openshiftForbidden},
