@@ -29,7 +29,7 @@ const good = "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /et
 func TestExitCodesAndOutputs(t *testing.T) {
 	dir := t.TempDir()
 	goodFile := write(t, dir, "good.yaml", good)
-	warnFile := write(t, dir, "warn.yaml", "variant: fcos\nversion: 1.5.0\nstorage:\n  filez: []\n")
+	warnFile := write(t, dir, "warn.yaml", "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /a\n      mode: 0644\n      modes: 1\n")
 	badFile := write(t, dir, "bad.yaml", "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: etc/motd\n")
 	later := write(t, dir, "later.yaml", strings.Replace(good, "inline: one", "inline: two", 1))
 
@@ -44,7 +44,7 @@ func TestExitCodesAndOutputs(t *testing.T) {
 	}{
 		{"stdin", good, nil, 0, []string{`"source":"data:,one"`, `"version":"3.4.0"`}, nil, false},
 		{"file pretty", "", []string{"-p", goodFile}, 0, []string{"\n  \"ignition\": {"}, nil, false},
-		{"warning ok", "", []string{warnFile}, 0, []string{`"mode":644`}, []string{"warning: storage.files.0.mode (" + warnFile + ":6:13)", "      mode: 644\n", "            ^"}, false},
+		{"warning ok", "", []string{warnFile}, 0, []string{`"mode":420`}, []string{"warning: storage.files.0.modes (" + warnFile + ":7:7)", "      modes: 1\n", "      ^"}, false},
 		{"strict fails", "", []string{"--strict", warnFile}, 1, nil, []string{"unknown key"}, true},
 		{"invalid", "", []string{badFile}, 1, nil, []string{"error: storage.files.0.path (" + badFile + ":5:13)"}, true},
 		{"check", "", []string{"-c", goodFile}, 0, nil, nil, true},
@@ -79,7 +79,7 @@ func TestExitCodesAndOutputs(t *testing.T) {
 
 func TestOutputFileAndJSONDiagnostics(t *testing.T) {
 	dir := t.TempDir()
-	in := write(t, dir, "in.yaml", "variant: fcos\nversion: 1.5.0\nstorage:\n  filez: []\n")
+	in := write(t, dir, "in.yaml", "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /a\n      mode: 0644\n      modes: 1\n")
 	outFile := filepath.Join(dir, "out.ign")
 	code, out, errOut := runCLI("", "-o", outFile, "--format", "json", in)
 	if code != 0 || out != "" {
