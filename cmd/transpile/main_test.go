@@ -100,8 +100,14 @@ func TestOutputFileAndJSONDiagnostics(t *testing.T) {
 	if err := json.Unmarshal([]byte(errOut), &diag); err != nil {
 		t.Fatalf("diagnostics are not JSON: %v\n%s", err, errOut)
 	}
-	if len(diag.Entries) != 1 || diag.Entries[0].Level != "warning" || diag.Entries[0].Line != 4 || diag.Entries[0].Column != 3 {
+	if diag.File != in || len(diag.Entries) != 1 || diag.Entries[0].Level != "warning" || diag.Entries[0].Line != 7 || diag.Entries[0].Column != 7 {
 		t.Errorf("unexpected diagnostics %+v", diag)
+	}
+	// No findings still print one object, with an empty list.
+	clean := write(t, dir, "clean.yaml", "variant: fcos\nversion: 1.5.0\n")
+	code, out, errOut = runCLI("", "--format", "json", clean)
+	if code != 0 || strings.TrimSpace(errOut) != `{"file":"`+clean+`","entries":[]}` {
+		t.Errorf("exit %d, diagnostics %q (stdout %q)", code, errOut, out)
 	}
 }
 
