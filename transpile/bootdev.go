@@ -253,3 +253,21 @@ func (d *decoder) copyPositions(from, to string) {
 		}
 	}
 }
+
+// mirrorDevices lists boot_device.mirror.devices as written (they get
+// wipe_table from the sugar), read without reporting: applyBootDevice
+// reports problems of boot_device.
+func (d *decoder) mirrorDevices() map[string]bool {
+	out := map[string]bool{}
+	n := d.sugar.bootDevice
+	if n == nil {
+		return out
+	}
+	var bd bootDevice
+	quiet := &decoder{vv: d.vv, name: d.name, where: map[string]pos{}, local: d.local, budget: d.budget}
+	quiet.decode(n, reflect.ValueOf(&bd).Elem(), nil, "bootDevice")
+	for _, dev := range bd.Mirror.Devices {
+		out[dev] = true
+	}
+	return out
+}

@@ -2,6 +2,9 @@ package transpile
 
 import (
 	"reflect"
+	"strings"
+
+	"github.com/kindling-dev/kindling/config"
 
 	"github.com/kindling-dev/kindling/config/report"
 	"go.yaml.in/yaml/v3"
@@ -24,10 +27,13 @@ type machineConfig struct {
 }
 
 // machineConfig reads metadata and openshift for the MachineConfig wrapper.
-func (d *decoder) machineConfig(root *yaml.Node) *machineConfig {
+func (d *decoder) machineConfig(root *yaml.Node, cfg *config.Config) *machineConfig {
 	mc := &machineConfig{labels: map[string]string{}}
 	if d.sugar.openshift != nil {
 		d.decode(d.sugar.openshift, reflect.ValueOf(&mc.spec).Elem(), report.Path{"openshift"}, "openshift")
+	}
+	if mc.spec.FIPS != nil && *mc.spec.FIPS && d.vv.has(featFipsCipher) {
+		fipsCipher(cfg)
 	}
 	d.warnRawIgnored(mc.spec)
 	if mc.spec.KernelType != nil && *mc.spec.KernelType != "default" && *mc.spec.KernelType != "realtime" && *mc.spec.KernelType != "64k-pages" {
@@ -101,6 +107,22 @@ func (mc *machineConfig) render(cfgJSON []byte) ([]byte, error) {
 		"spec":       spec,
 	}
 	return yaml.Marshal(doc)
+}
+
+// fipsCipher gives every LUKS volume of the config (boot_device's
+// included) a FIPS 140-2 cipher unless it already names one: the default
+// XTS mode is not allowed there. Butane did this up to openshift 4.19.0.
+func fipsCipher(cfg *config.Config) {
+next:
+	for i := range cfg.Storage.Luks {
+		l := &cfg.Storage.Luks[i]
+		for _, o := range l.Options {
+			if o == "--cipher" || o == "-c" || strings.HasPrefix(o, "--cipher=") {
+				continue next
+			}
+		}
+		l.Options = append(l.Options, "--cipher", "aes-cbc-essiv:sha256")
+	}
 }
 
 // warnRawIgnored reports, when the bare config is asked for (Raw), each

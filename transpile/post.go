@@ -15,6 +15,7 @@ import (
 // applySugar runs the sugar that adds entries to other lists of cfg, in
 // Butane's order: mount units, trees, boot_device, grub.
 func (d *decoder) applySugar(cfg *config.Config) {
+	d.checkFcosInput(cfg, d.sugar.mountUnits, d.mirrorDevices())
 	if len(d.sugar.mountUnits) > 0 {
 		d.mountUnits(cfg)
 	}
@@ -24,6 +25,7 @@ func (d *decoder) applySugar(cfg *config.Config) {
 	if d.sugar.bootDevice != nil {
 		d.applyBootDevice(cfg, d.sugar.bootDevice)
 	}
+	d.checkFcosPartitions(cfg)
 	if d.sugar.grub != nil {
 		d.applyGrub(cfg, d.sugar.grub)
 	}

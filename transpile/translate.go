@@ -104,7 +104,7 @@ func TranslateConfig(src []byte, opts Options) Result {
 	d.decode(body, reflect.ValueOf(&res.Config).Elem(), nil, "")
 	d.applySugar(&res.Config)
 	if strings.HasPrefix(d.name, "openshift ") {
-		res.openshift = d.machineConfig(root)
+		res.openshift = d.machineConfig(root, &res.Config)
 	}
 	if !d.rep.IsFatal() {
 		d.rep.Merge(d.locate(config.Validate(res.Config)))

@@ -19,6 +19,7 @@ const (
 	featUnitLocal   = "unit_local"      // contents_local on units, dropins
 	featGrub        = "grub"            // grub.users
 	featTreeAttrs   = "tree_attrs"      // user, group, file_mode, dir_mode on trees
+	featFipsCipher  = "fips_cipher"     // openshift.fips sets a FIPS cipher on LUKS volumes
 )
 
 // variantVersion is one accepted (variant, version) pair: the spec version it
@@ -115,18 +116,18 @@ var variants = map[string]map[string]*variantVersion{
 		"1.2.0-experimental": {spec: v37, features: without(fcos17, featBootDevice, featBootDiscard, featBootCex, featS390x, featGrub), forbidden: fiotForbidden},
 	},
 	"openshift": {
-		"4.8.0":               {spec: v32, features: fcos13, forbidden: openshiftForbidden},
-		"4.9.0":               {spec: v32, features: fcos13, forbidden: openshiftForbidden},
-		"4.10.0":              {spec: v32, features: fcos13, forbidden: openshiftForbidden},
-		"4.11.0":              {spec: v32, features: fcos13, forbidden: openshiftForbidden},
-		"4.12.0":              {spec: v32, features: fcos13, forbidden: openshiftForbidden},
-		"4.13.0":              {spec: v32, features: fcos13, forbidden: openshiftForbidden},
-		"4.14.0":              {spec: v34, features: ocp414, forbidden: openshiftForbidden},
-		"4.15.0":              {spec: v34, features: ocp414, forbidden: openshiftForbidden},
-		"4.16.0":              {spec: v34, features: ocp414, forbidden: openshiftForbidden},
-		"4.17.0":              {spec: v34, features: ocp414, forbidden: openshiftForbidden},
-		"4.18.0":              {spec: v34, features: fcos15, forbidden: openshiftForbidden},
-		"4.19.0":              {spec: v35, features: fcos16, forbidden: openshiftForbidden},
+		"4.8.0":               {spec: v32, features: plus(fcos13, featFipsCipher), forbidden: openshiftForbidden},
+		"4.9.0":               {spec: v32, features: plus(fcos13, featFipsCipher), forbidden: openshiftForbidden},
+		"4.10.0":              {spec: v32, features: plus(fcos13, featFipsCipher), forbidden: openshiftForbidden},
+		"4.11.0":              {spec: v32, features: plus(fcos13, featFipsCipher), forbidden: openshiftForbidden},
+		"4.12.0":              {spec: v32, features: plus(fcos13, featFipsCipher), forbidden: openshiftForbidden},
+		"4.13.0":              {spec: v32, features: plus(fcos13, featFipsCipher), forbidden: openshiftForbidden},
+		"4.14.0":              {spec: v34, features: plus(ocp414, featFipsCipher), forbidden: openshiftForbidden},
+		"4.15.0":              {spec: v34, features: plus(ocp414, featFipsCipher), forbidden: openshiftForbidden},
+		"4.16.0":              {spec: v34, features: plus(ocp414, featFipsCipher), forbidden: openshiftForbidden},
+		"4.17.0":              {spec: v34, features: plus(ocp414, featFipsCipher), forbidden: openshiftForbidden},
+		"4.18.0":              {spec: v34, features: plus(fcos15, featFipsCipher), forbidden: openshiftForbidden},
+		"4.19.0":              {spec: v35, features: plus(fcos16, featFipsCipher), forbidden: openshiftForbidden},
 		"4.20.0":              {spec: v35, features: fcos16, forbidden: openshiftForbidden},
 		"4.21.0":              {spec: v35, features: fcos16, forbidden: openshiftForbidden},
 		"4.22.0":              {spec: v35, features: fcos16, forbidden: openshiftForbidden},
