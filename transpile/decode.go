@@ -51,6 +51,7 @@ type decoder struct {
 // other lists), applied once decoding is done.
 type pendingSugar struct {
 	trees      []*yaml.Node
+	quadlets   []*yaml.Node
 	mountUnits []mountUnitReq
 	bootDevice *yaml.Node
 	grub       *yaml.Node

@@ -22,6 +22,9 @@ func (d *decoder) applySugar(cfg *config.Config) {
 	for _, t := range d.sugar.trees {
 		d.applyTrees(cfg, t)
 	}
+	for _, q := range d.sugar.quadlets {
+		d.applyQuadlets(cfg, q)
+	}
 	if d.sugar.bootDevice != nil {
 		d.applyBootDevice(cfg, d.sugar.bootDevice)
 	}

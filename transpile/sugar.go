@@ -19,6 +19,9 @@ func init() {
 		reflect.TypeOf(config.Dropin{}):     {"contents_local": {featUnitLocal, contentsLocal}},
 		reflect.TypeOf(config.PasswdUser{}): {"ssh_authorized_keys_local": {featKeysLocal, keysLocal}},
 		reflect.TypeOf(config.Filesystem{}): {"with_mount_unit": {featMountUnit, withMountUnit}},
+		reflect.TypeOf(config.Systemd{}): {"quadlets": {featQuadlets, func(d *decoder, k, v *yaml.Node, _ reflect.Value, _ report.Path, _ string) {
+			d.sugar.quadlets = append(d.sugar.quadlets, v)
+		}}},
 		reflect.TypeOf(config.Storage{}): {"trees": {featTrees, func(d *decoder, k, v *yaml.Node, _ reflect.Value, _ report.Path, _ string) {
 			d.sugar.trees = append(d.sugar.trees, v)
 		}}},

@@ -19,6 +19,7 @@ const (
 	featUnitLocal   = "unit_local"      // contents_local on units, dropins
 	featGrub        = "grub"            // grub.users
 	featTreeAttrs   = "tree_attrs"      // user, group, file_mode, dir_mode on trees
+	featQuadlets    = "quadlets"        // systemd.quadlets (experimental versions)
 	featFipsCipher  = "fips_cipher"     // openshift.fips sets a FIPS cipher on LUKS volumes
 )
 
@@ -49,6 +50,7 @@ var (
 	fcos15 = plus(fcos14, featBootDiscard, featGrub)
 	fcos16 = plus(fcos15, featBootCex, featS390x)
 	fcos17 = plus(fcos16, featTreeAttrs)
+	fcos18 = plus(fcos17, featQuadlets)
 	ocp414 = without(fcos15, featGrub)
 )
 
@@ -99,21 +101,21 @@ var variants = map[string]map[string]*variantVersion{
 		"1.7.0": {spec: v36, features: fcos17},
 		// Experimental versions track the reference's development
 		// versions; their output is spec 3.7.0-experimental.
-		"1.8.0-experimental": {spec: v37, features: fcos17},
+		"1.8.0-experimental": {spec: v37, features: fcos18},
 	},
 	"flatcar": {
 		"1.0.0":              {spec: v33, features: without(fcos14, featBootDevice), forbidden: flatcarForbidden},
 		"1.1.0":              {spec: v34, features: without(fcos15, featBootDevice, featBootDiscard, featGrub), forbidden: flatcarForbidden},
-		"1.2.0-experimental": {spec: v37, features: without(fcos17, featBootDevice, featBootDiscard, featBootCex, featS390x, featGrub), forbidden: []string{"storage.luks.cex"}},
+		"1.2.0-experimental": {spec: v37, features: without(fcos18, featBootDevice, featBootDiscard, featBootCex, featS390x, featGrub), forbidden: []string{"storage.luks.cex"}},
 	},
 	"fiot": {
 		"1.0.0":              {spec: v34, features: without(fcos15, featBootDevice, featBootDiscard, featGrub), forbidden: fiotForbidden},
-		"1.1.0-experimental": {spec: v37, features: without(fcos17, featBootDevice, featBootDiscard, featBootCex, featS390x, featGrub), forbidden: fiotForbidden},
+		"1.1.0-experimental": {spec: v37, features: without(fcos18, featBootDevice, featBootDiscard, featBootCex, featS390x, featGrub), forbidden: fiotForbidden},
 	},
 	"r4e": {
 		"1.0.0":              {spec: v33, features: without(fcos14, featBootDevice)},
 		"1.1.0":              {spec: v34, features: without(fcos15, featBootDevice, featBootDiscard, featGrub)},
-		"1.2.0-experimental": {spec: v37, features: without(fcos17, featBootDevice, featBootDiscard, featBootCex, featS390x, featGrub), forbidden: fiotForbidden},
+		"1.2.0-experimental": {spec: v37, features: without(fcos18, featBootDevice, featBootDiscard, featBootCex, featS390x, featGrub), forbidden: fiotForbidden},
 	},
 	"openshift": {
 		"4.8.0":               {spec: v32, features: plus(fcos13, featFipsCipher), forbidden: openshiftForbidden},
@@ -131,7 +133,7 @@ var variants = map[string]map[string]*variantVersion{
 		"4.20.0":              {spec: v35, features: fcos16, forbidden: openshiftForbidden},
 		"4.21.0":              {spec: v35, features: fcos16, forbidden: openshiftForbidden},
 		"4.22.0":              {spec: v35, features: fcos16, forbidden: openshiftForbidden},
-		"4.23.0-experimental": {spec: v37, features: fcos17, forbidden: openshiftForbidden},
+		"4.23.0-experimental": {spec: v37, features: fcos18, forbidden: openshiftForbidden},
 	},
 }
 
