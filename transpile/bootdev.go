@@ -177,7 +177,7 @@ func (d *decoder) checkBootDevice(n *yaml.Node, bd bootDevice) (bootLayout, bool
 			fail(report.Path{"luks"}, "cex cannot be combined with tang or tpm2")
 		}
 	}
-	if bd.Luks.Device != nil && *bd.Luks.Device != "" && !isTrue(bd.Luks.Tpm2) && !isTrue(bd.Luks.Cex.Enabled) && !hasTang(bd.Luks.Tang) {
+	if d.vv.has(featLuksMethod) && bd.Luks.Device != nil && *bd.Luks.Device != "" && !isTrue(bd.Luks.Tpm2) && !isTrue(bd.Luks.Cex.Enabled) && !hasTang(bd.Luks.Tang) {
 		fail(report.Path{"luks"}, "luks.device is set but no unlocking method (tpm2, tang or cex) is")
 	}
 	return layout, ok

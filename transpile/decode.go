@@ -229,6 +229,9 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path report.Path, patter
 			d.errorAt(n, path, "expected a list, found %s", describe(n))
 			return
 		}
+		if len(n.Content) == 0 {
+			return // an empty list writes nothing, as in Butane's output
+		}
 		out := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 		for i, item := range n.Content {
 			d.decode(item, out.Index(i), path.Append(i), pattern)
@@ -358,9 +361,15 @@ func (d *decoder) mappingPairs(n *yaml.Node, path report.Path) [][2]*yaml.Node {
 	var pairs [][2]*yaml.Node
 	seen := map[string]*yaml.Node{}
 	var merged [][2]*yaml.Node
+	var mergeKey *yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
+			if mergeKey != nil {
+				d.errorAt(k, path.Append("<<"), "duplicate key \"<<\" (first at line %d); give one merge key a list of mappings", mergeKey.Line)
+				continue
+			}
+			mergeKey = k
 			// Butane applies the merge and also reports the << key as
 			// unused; so do we, so that --strict fails alike.
 			d.warnAt(k, path.Append("<<"), "unused key <<")

@@ -1,7 +1,10 @@
 package transpile
 
 import (
+	"net/url"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/kindling-dev/kindling/config"
@@ -35,6 +38,7 @@ func (d *decoder) machineConfig(root *yaml.Node, cfg *config.Config) *machineCon
 	if mc.spec.FIPS != nil && *mc.spec.FIPS && d.vv.has(featFipsCipher) {
 		fipsCipher(cfg)
 	}
+	d.checkMCO(cfg, mc.spec.KernelArguments)
 	d.warnRawIgnored(mc.spec)
 	if mc.spec.KernelType != nil && *mc.spec.KernelType != "default" && *mc.spec.KernelType != "realtime" && *mc.spec.KernelType != "64k-pages" {
 		d.errorAt(d.sugar.openshift, report.Path{"openshift", "kernel_type"}, "kernel_type must be default, realtime or 64k-pages")
@@ -144,4 +148,64 @@ func (d *decoder) warnRawIgnored(spec openshiftSection) {
 			d.warnAt(k, report.Path{"openshift", k.Value}, "field ignored in raw mode")
 		}
 	}
+}
+
+// ocpMinor is the minor release of an openshift dialect version (13 for
+// 4.13.0), 0 for other variants.
+func (d *decoder) ocpMinor() int {
+	v, ok := strings.CutPrefix(d.name, "openshift 4.")
+	if !ok {
+		return 0
+	}
+	minor, _, _ := strings.Cut(v, ".")
+	n, _ := strconv.Atoi(minor)
+	return n
+}
+
+// checkMCO rejects, in the translated config (sugar included), what the
+// machine-config operator or RHCOS cannot apply, release by release as
+// Butane does.
+func (d *decoder) checkMCO(cfg *config.Config, kargs []string) {
+	minor := d.ocpMinor()
+	if minor == 0 {
+		return
+	}
+	st := cfg.Storage
+	for i, fs := range st.Filesystems {
+		at := report.Path{"storage", "filesystems", i, "format"}
+		switch {
+		case fs.Format != nil && *fs.Format == "btrfs":
+			d.errorPath(at, "btrfs is not supported by RHCOS (it ships no mkfs.btrfs)")
+		case fs.Format != nil && *fs.Format == "none" && minor >= 14:
+			d.errorPath(at, "format none is not supported by the machine-config operator")
+		}
+	}
+	for i, f := range st.Files {
+		if f.Contents.Source != nil {
+			if u, err := url.Parse(*f.Contents.Source); err == nil && u.Scheme != "data" {
+				d.errorPath(report.Path{"storage", "files", i, "contents", "source"}, "the machine-config operator only takes file contents inline (data: URLs, inline or local)")
+			}
+		}
+		if f.Mode != nil && *f.Mode&^0o777 != 0 && minor >= 13 {
+			d.errorPath(report.Path{"storage", "files", i, "mode"}, "the machine-config operator does not support setuid, setgid or sticky bits")
+		}
+	}
+	if minor >= 19 && !slices.Contains(kargs, cexKeyArg) {
+		for _, l := range st.Luks {
+			if l.Name == "root" && l.Cex.Enabled != nil && *l.Cex.Enabled {
+				d.errorPath(report.Path{"openshift", "kernel_arguments"}, "%q must be a kernel argument when CEX is enabled for the boot device", cexKeyArg)
+				break
+			}
+		}
+	}
+}
+
+const cexKeyArg = "rd.luks.key=/etc/luks/cex.key"
+
+// errorPath adds an error at the YAML position recorded for path or its
+// nearest ancestor.
+func (d *decoder) errorPath(path report.Path, format string, args ...any) {
+	var rep report.Report
+	rep.Errorf(path, format, args...)
+	d.rep.Merge(d.locate(rep))
 }

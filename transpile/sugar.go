@@ -1,7 +1,9 @@
 package transpile
 
 import (
+	"encoding/json"
 	"reflect"
+	"regexp"
 	"strings"
 
 	"github.com/kindling-dev/kindling/config"
@@ -50,17 +52,19 @@ func openshiftOnly(keep func(d *decoder, v *yaml.Node)) sugarFunc {
 	}
 }
 
-// stringValue reads a scalar string sugar value, reporting anything else.
+// stringValue reads a string sugar value with go-yaml's rule for string
+// fields: any scalar gives its text (inline: 1.5 is "1.5"), null gives
+// nothing, lists and mappings are errors.
 func (d *decoder) stringValue(v *yaml.Node, path report.Path) (string, bool) {
 	v, ok := d.resolve(v)
-	if !ok {
+	if !ok || isNull(v) {
 		return "", false
 	}
-	if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!str" {
-		d.errorAt(v, path, "expected a string, found %s", describe(v))
+	var s string
+	if !d.scalarInto(v, reflect.ValueOf(&s).Elem(), path, "") {
 		return "", false
 	}
-	return v.Value, true
+	return s, true
 }
 
 // setResource stores contents as a data URL in the resource the way Butane
@@ -102,7 +106,7 @@ func resourceLocal(d *decoder, k, v *yaml.Node, parent reflect.Value, path repor
 func finishResource(d *decoder, n *yaml.Node, v reflect.Value, path report.Path, pattern string, seen map[string]*yaml.Node) {
 	var given []string
 	for _, k := range []string{"source", "inline", "local"} {
-		if seen[k] != nil {
+		if v := d.vals[k]; v != nil && !(v.Kind == yaml.ScalarNode && isNull(v)) {
 			given = append(given, k)
 		}
 	}
@@ -113,6 +117,9 @@ func finishResource(d *decoder, n *yaml.Node, v reflect.Value, path report.Path,
 	r := v.Addr().Interface().(*config.Resource)
 	if val := d.vals["inline"]; val != nil {
 		if s, ok := d.stringValue(val, path.Append("source")); ok {
+			if len(path) > 1 && path[0] == "ignition" && path[1] == "config" && d.vv.spec != config.V3_0 {
+				d.checkEmbedded(val, path, s)
+			}
 			d.setResource(r, []byte(s))
 			d.mark(path.Append("source"), val)
 		}
@@ -199,5 +206,36 @@ func withMountUnit(d *decoder, k, v *yaml.Node, parent reflect.Value, path repor
 	d.decode(v, reflect.ValueOf(&on).Elem(), path.Append("with_mount_unit"), "")
 	if on {
 		d.sugar.mountUnits = append(d.sugar.mountUnits, mountUnitReq{index: path[len(path)-1].(int), node: k})
+	}
+}
+
+var semverRE = regexp.MustCompile(`^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`)
+
+// checkEmbedded validates a config written inline under ignition.config
+// (merge or replace) as Butane does: it must be JSON; when it declares the
+// spec version the dialect produces it is validated in full, any other
+// well-formed version only earns a warning that it was not checked.
+func (d *decoder) checkEmbedded(val *yaml.Node, path report.Path, text string) {
+	var head struct {
+		Ignition struct {
+			Version *string `json:"version"`
+		} `json:"ignition"`
+	}
+	if err := json.Unmarshal([]byte(text), &head); err != nil {
+		d.errorAt(val, path.Append("inline"), "the inline config is not valid JSON: %v", err)
+		return
+	}
+	if v := head.Ignition.Version; v != nil && semverRE.MatchString(*v) && *v != d.vv.spec.String() {
+		d.warnAt(val, path.Append("version"), "the inline config declares version %s, not %s; it is not validated here", *v, d.vv.spec)
+		return
+	}
+	_, rep, err := config.Parse([]byte(text))
+	for _, e := range rep.Entries {
+		if e.Level == report.Error || e.Level == report.Warning {
+			d.addAt(e.Level, val, path.Append("inline"), "inline config: %s: %s", e.Path, e.Message)
+		}
+	}
+	if err != nil && !rep.IsFatal() {
+		d.errorAt(val, path.Append("inline"), "the inline config is not valid: %v", err)
 	}
 }

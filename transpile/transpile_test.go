@@ -121,7 +121,7 @@ func TestSugar(t *testing.T) {
 		{"inline gzip", "1.5.0", "storage:\n  files:\n    - path: /a\n      contents:\n        inline: '" + big + "'\n", map[string]any{"storage.files.0.contents.compression": "gzip"}},
 		{"inline base64", "1.5.0", "storage:\n  files:\n    - path: /a\n      contents:\n        inline: \"\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\"\n", map[string]any{"storage.files.0.contents.source": "data:;base64,w6nDqcOpw6nDqcOp"}},
 		{"local", "1.5.0", "storage:\n  files:\n    - path: /etc/motd\n      contents:\n        local: motd\n", map[string]any{"storage.files.0.contents.source": "data:,hello%0A"}},
-		{"merge local", "1.5.0", "ignition:\n  config:\n    merge:\n      - inline: '{}'\n", map[string]any{"ignition.config.merge.0.source": "data:,%7B%7D"}},
+		{"merge inline", "1.5.0", "ignition:\n  config:\n    merge:\n      - inline: '{\"ignition\":{\"version\":\"3.4.0\"}}'\n", map[string]any{"ignition.config.merge.0.source": "data:;base64,eyJpZ25pdGlvbiI6eyJ2ZXJzaW9uIjoiMy40LjAifX0="}},
 		{"unit contents_local", "1.5.0", "systemd:\n  units:\n    - name: a.service\n      contents_local: a.service\n", map[string]any{"systemd.units.0.contents": "[Service]\nExecStart=/bin/true\n"}},
 		{"keys local", "1.5.0", "passwd:\n  users:\n    - name: core\n      ssh_authorized_keys_local: [keys]\n", map[string]any{"passwd.users.0.sshAuthorizedKeys.1": "ssh-ed25519 BBBB two"}},
 		{"trees", "1.5.0", "storage:\n  trees:\n    - local: tree\n      path: /opt\n", map[string]any{"storage.files.0.path": "/opt/sub/run.sh", "storage.files.0.mode": 493.0, "storage.links.0.target": "sub/run.sh"}},

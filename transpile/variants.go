@@ -19,6 +19,7 @@ const (
 	featUnitLocal   = "unit_local"      // contents_local on units, dropins
 	featGrub        = "grub"            // grub.users
 	featTreeAttrs   = "tree_attrs"      // user, group, file_mode, dir_mode on trees
+	featLuksMethod  = "luks_method"     // boot_device.luks.device needs an unlocking method
 	featQuadlets    = "quadlets"        // systemd.quadlets (experimental versions)
 	featFipsCipher  = "fips_cipher"     // openshift.fips sets a FIPS cipher on LUKS volumes
 )
@@ -49,7 +50,7 @@ var (
 	fcos14 = plus(fcos13, featKeysLocal, featUnitLocal, featSwapUnit)
 	fcos15 = plus(fcos14, featBootDiscard, featGrub)
 	fcos16 = plus(fcos15, featBootCex, featS390x)
-	fcos17 = plus(fcos16, featTreeAttrs)
+	fcos17 = plus(fcos16, featTreeAttrs, featLuksMethod)
 	fcos18 = plus(fcos17, featQuadlets)
 	ocp414 = without(fcos15, featGrub)
 )
