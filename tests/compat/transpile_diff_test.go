@@ -7,10 +7,10 @@ package compat
 
 import (
 	"bytes"
-	"errors"
 	"compress/gzip"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
