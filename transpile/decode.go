@@ -45,6 +45,8 @@ type decoder struct {
 	sugar   pendingSugar
 	vals    map[string]*yaml.Node // values of the struct being finished, by key
 	raw     bool                  // openshift: the bare config is wanted
+	quiet   int                   // > 0 inside an aliased mapping: no unknown-key warnings
+	merged  map[*yaml.Node]bool   // keys that came through a merge key (<<)
 }
 
 // pendingSugar holds sugar that needs the whole config (it adds entries to
@@ -210,6 +212,7 @@ var finishers map[reflect.Type]func(d *decoder, n *yaml.Node, v reflect.Value, p
 // decode fills v from node n. path is the JSON path, pattern the JSON keys
 // without indexes (the key of config.FieldSince and the variant tables).
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path report.Path, pattern string) {
+	alias := n
 	n, ok := d.resolve(n)
 	if !ok {
 		return
@@ -218,6 +221,15 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path report.Path, patter
 		return
 	}
 	d.mark(path, n)
+	if alias.Kind == yaml.AliasNode && isStruct(v.Type()) {
+		// Butane's position tracking does not follow aliases: it warns
+		// that an aliased mapping cannot be checked key by key, and
+		// reports none of its unknown keys. Do the same so --strict
+		// fails alike.
+		d.warnAt(alias, path, "an alias of a mapping: keys inside it are not checked and positions may be inexact (Butane warns alike)")
+		d.quiet++
+		defer func() { d.quiet-- }()
+	}
 	switch v.Kind() {
 	case reflect.Pointer:
 		elem := reflect.New(v.Type().Elem())
@@ -232,16 +244,58 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path report.Path, patter
 		if len(n.Content) == 0 {
 			return // an empty list writes nothing, as in Butane's output
 		}
-		out := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
-		for i, item := range n.Content {
-			d.decode(item, out.Index(i), path.Append(i), pattern)
-		}
-		v.Set(out)
+		d.decodeList(n, v, path, pattern)
 	case reflect.Struct:
 		d.decodeStruct(n, v, path, pattern)
 	default:
 		d.scalarInto(n, v, path, pattern)
 	}
+}
+
+// decodeList fills a slice. Null items are dropped, as go-yaml drops them
+// for Butane; when that shifts a mapping into a null's place, Butane warns
+// that its positions no longer match, and so do we.
+func (d *decoder) decodeList(n *yaml.Node, v reflect.Value, path report.Path, pattern string) {
+	items := make([]*yaml.Node, 0, len(n.Content))
+	for _, item := range n.Content {
+		if r, ok := d.peek(item); ok && isNull(r) {
+			continue
+		}
+		items = append(items, item)
+	}
+	if len(items) == 0 {
+		return
+	}
+	shifted := len(items) != len(n.Content) && isStruct(v.Type().Elem())
+	out := reflect.MakeSlice(v.Type(), len(items), len(items))
+	for j, item := range items {
+		if shifted && items[j] != n.Content[j] {
+			if c, ok := d.peek(n.Content[j]); ok && c.Kind != yaml.MappingNode {
+				d.warnAt(n.Content[j], path.Append(j), "null list items are dropped, so the items after them move; positions may be inexact (Butane warns alike)")
+				shifted = false
+			}
+		}
+		d.decode(item, out.Index(j), path.Append(j), pattern)
+	}
+	v.Set(out)
+}
+
+// peek follows aliases without counting against the expansion budget.
+func (d *decoder) peek(n *yaml.Node) (*yaml.Node, bool) {
+	for depth := 0; n != nil && n.Kind == yaml.AliasNode; depth++ {
+		if depth > 100 {
+			return nil, false
+		}
+		n = n.Alias
+	}
+	return n, n != nil
+}
+
+func isStruct(t reflect.Type) bool {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.Kind() == reflect.Struct
 }
 
 func isNull(n *yaml.Node) bool {
@@ -388,6 +442,10 @@ func (d *decoder) mappingPairs(n *yaml.Node, path report.Path) [][2]*yaml.Node {
 		pairs = append(pairs, [2]*yaml.Node{k, v})
 	}
 	for _, p := range merged {
+		if d.merged == nil {
+			d.merged = map[*yaml.Node]bool{}
+		}
+		d.merged[p[0]] = true
 		if _, ok := seen[p[0].Value]; !ok {
 			seen[p[0].Value] = p[0]
 			pairs = append(pairs, p)
@@ -431,8 +489,10 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path report.Path, 
 	vals := map[string]*yaml.Node{}
 	for _, kv := range d.mappingPairs(n, path) {
 		k, val := kv[0], kv[1]
-		seen[k.Value] = k
-		vals[k.Value] = val
+		if _, known := fields[k.Value]; known || sugars[k.Value].apply != nil {
+			seen[k.Value] = k
+			vals[k.Value] = val
+		}
 		if f, ok := fields[k.Value]; ok {
 			d.decodeField(k, val, v, f, path, pattern)
 			continue
@@ -445,7 +505,9 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path report.Path, 
 			s.apply(d, k, val, v, path, pattern)
 			continue
 		}
-		d.warnAt(k, path.Append(k.Value), "unknown key %q%s", k.Value, suggest(k.Value, fields, sugars))
+		if d.quiet == 0 && !d.merged[k] {
+			d.warnAt(k, path.Append(k.Value), "unknown key %q%s", k.Value, suggest(k.Value, fields, sugars))
+		}
 	}
 	if fin := finishers[v.Type()]; fin != nil {
 		d.vals = vals

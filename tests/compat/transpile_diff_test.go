@@ -117,7 +117,9 @@ func classify(s sample) (kind, msg string) {
 	if msg == "" {
 		return agree, ""
 	}
-	if compareAnswers(butaneAnswer(s), kindlingWithIgnitionValidator(s)) == "" {
+	b := butaneAnswer(s)
+	b.wrapped = nil // the alternative is compared on the bare config only
+	if compareAnswers(b, kindlingWithIgnitionValidator(s)) == "" {
 		return validator, msg
 	}
 	return dialect, msg
