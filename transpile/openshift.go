@@ -39,7 +39,7 @@ func (d *decoder) machineConfig(root *yaml.Node, cfg *config.Config) *machineCon
 		fipsCipher(cfg)
 	}
 	d.checkMCO(cfg, mc.spec.KernelArguments)
-	d.warnRawIgnored(mc.spec)
+	d.warnRawIgnored()
 	if mc.spec.KernelType != nil && *mc.spec.KernelType != "default" && *mc.spec.KernelType != "realtime" && *mc.spec.KernelType != "64k-pages" {
 		d.errorAt(d.sugar.openshift, report.Path{"openshift", "kernel_type"}, "kernel_type must be default, realtime or 64k-pages")
 	}
@@ -130,22 +130,20 @@ next:
 }
 
 // warnRawIgnored reports, when the bare config is asked for (Raw), each
-// openshift field that only the MachineConfig can carry, as Butane does.
-func (d *decoder) warnRawIgnored(spec openshiftSection) {
+// openshift field that only the MachineConfig can carry and that is set
+// at all (fips: false and kernel_arguments: [] count), as Butane does.
+func (d *decoder) warnRawIgnored() {
 	n := d.sugar.openshift
+	if n != nil {
+		n, _ = d.peek(n)
+	}
 	if !d.raw || n == nil || n.Kind != yaml.MappingNode {
 		return
 	}
-	set := map[string]bool{
-		"kernel_arguments": len(spec.KernelArguments) > 0,
-		"extensions":       len(spec.Extensions) > 0,
-		"fips":             spec.FIPS != nil && *spec.FIPS,
-		"kernel_type":      spec.KernelType != nil && *spec.KernelType != "",
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i]
-		if set[k.Value] {
-			d.warnAt(k, report.Path{"openshift", k.Value}, "field ignored in raw mode")
+	fields := fieldsOf(reflect.TypeOf(openshiftSection{}))
+	for _, kv := range d.mappingPairs(n, report.Path{"openshift"}) {
+		if v, ok := d.peek(kv[1]); ok && !isNull(v) && fields[kv[0].Value] != nil {
+			d.warnAt(kv[0], report.Path{"openshift", kv[0].Value}, "field ignored in raw mode")
 		}
 	}
 }

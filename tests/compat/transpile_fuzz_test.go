@@ -20,7 +20,7 @@ func FuzzTranslateDifferential(f *testing.F) {
 		}
 		s := sample{name: "fuzz", src: src, filesDir: files}
 		if kind, msg := classify(s); kind == dialect {
-			if _, ok := intentionalFor(s); !ok {
+			if _, ok := intentionalFor(s, msg); !ok {
 				t.Errorf("%s\n  input:\n%s", msg, indent(string(src)))
 			}
 		}
