@@ -62,7 +62,7 @@ func Translate(src []byte, opts Options) ([]byte, report.Report, error) {
 // the JSON config. Report positions point into data in both cases. This is
 // what lets provision accept YAML wherever it accepts a config.
 func ParseAny(data []byte, opts Options) (config.Config, report.Report, error) {
-	if !IsYAMLDialect(data) {
+	if !IsYAMLDialect(data) && !brokenYAMLDialect(data) {
 		return config.Parse(data)
 	}
 	res := TranslateConfig(data, opts)
@@ -281,6 +281,20 @@ func IsYAMLDialect(data []byte) bool {
 	}
 	_, ok := head.Variant.(string)
 	return ok
+}
+
+var variantLine = regexp.MustCompile(`(?m)^variant:`)
+
+// brokenYAMLDialect recognises the YAML dialect that does not parse: not
+// JSON-shaped and with a top-level variant line. Its YAML syntax error
+// (with its line) says more than "invalid JSON" at 1:1 would.
+func brokenYAMLDialect(data []byte) bool {
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 || trimmed[0] == '{' || trimmed[0] == '[' || len(data) > MaxInput || !variantLine.Match(data) {
+		return false
+	}
+	var v any
+	return yaml.Unmarshal(data, &v) != nil
 }
 
 // jsonValue decodes JSON bytes into generic values for YAML output.

@@ -267,6 +267,24 @@ func TestIsYAMLDialect(t *testing.T) {
 	}
 }
 
+// TestParseAnyYAMLSyntax: a YAML config that does not parse is reported
+// with the YAML error at its line, not as invalid JSON.
+func TestParseAnyYAMLSyntax(t *testing.T) {
+	src := "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /a\n     mode: 0644\n"
+	_, rep, err := ParseAny([]byte(src), Options{})
+	if err == nil || len(rep.Entries) != 1 {
+		t.Fatalf("err %v, report %s", err, rep)
+	}
+	e := rep.Entries[0]
+	if !strings.Contains(e.Message, "YAML syntax") || strings.Contains(e.Message, "JSON") || e.Line < 4 {
+		t.Errorf("entry %+v, want a YAML syntax error at the list (line 4 or later)", e)
+	}
+	// JSON and text that is neither stay with the JSON parser.
+	if _, rep, _ := ParseAny([]byte("just text"), Options{}); !strings.Contains(rep.String(), "JSON") {
+		t.Errorf("plain text: %s", rep)
+	}
+}
+
 func FuzzTranslate(f *testing.F) {
 	f.Add([]byte(aliasDoc))
 	f.Add([]byte("variant: fcos\nversion: 1.5.0\nboot_device:\n  mirror:\n    devices: [/dev/a, /dev/b]\n"))
