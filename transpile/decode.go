@@ -341,7 +341,9 @@ func (d *decoder) scalarInto(n *yaml.Node, v reflect.Value, path report.Path, pa
 		return true
 	}
 	var resolved any
-	if n.ShortTag() != "!!str" || n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
+	// Strings resolve to themselves; only other tags need go-yaml's
+	// resolver (which allocates a decoder per call).
+	if n.ShortTag() != "!!str" {
 		if err := n.Decode(&resolved); err != nil {
 			d.errorAt(n, path, "%s", strings.TrimPrefix(err.Error(), "yaml: "))
 			return false

@@ -73,15 +73,15 @@ func (l *localFiles) read(name string) ([]byte, error) {
 	if !info.Mode().IsRegular() {
 		return nil, fmt.Errorf("local file %q is not a regular file (%s); only regular files can be embedded", name, info.Mode().Type())
 	}
-	if info.Size() > MaxInput {
-		return nil, fmt.Errorf("local file %q is %d bytes; the limit is %d", name, info.Size(), MaxInput)
+	if info.Size() > MaxLocalFile {
+		return nil, fmt.Errorf("local file %q is %d bytes; the limit is %d", name, info.Size(), MaxLocalFile)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxInput+1))
+	data, err := io.ReadAll(io.LimitReader(f, MaxLocalFile+1))
 	if err != nil {
 		return nil, explainLocal(name, err)
 	}
-	if len(data) > MaxInput {
-		return nil, fmt.Errorf("local file %q grew past the limit of %d bytes while read", name, MaxInput)
+	if len(data) > MaxLocalFile {
+		return nil, fmt.Errorf("local file %q grew past the limit of %d bytes while read", name, MaxLocalFile)
 	}
 	return data, nil
 }

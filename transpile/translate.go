@@ -20,8 +20,16 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// MaxInput bounds the size of one YAML document.
-const MaxInput = 64 << 20
+// MaxInput bounds the size of one YAML document. Decoding holds the YAML
+// tree and the position of every node, some 20 to 40 times the input for
+// a document of many small entries, so 8 MiB (far beyond any real config:
+// about 100,000 file entries) keeps the peak near 300 MiB.
+const MaxInput = 8 << 20
+
+// MaxLocalFile bounds each file embedded from the files directory (local,
+// contents_local, ssh_authorized_keys_local, trees). Its contents are
+// held a few times over (data URL, gzip), never as a YAML tree.
+const MaxLocalFile = 64 << 20
 
 // Options steer a translation.
 type Options struct {
@@ -110,6 +118,10 @@ func TranslateConfig(src []byte, opts Options) Result {
 	if strings.HasPrefix(d.name, "openshift ") {
 		res.openshift = d.machineConfig(root, &res.Config)
 	}
+	// The YAML tree is done with: drop the last references to it so the
+	// collector can reuse its memory (the largest part of the peak)
+	// while the config is validated.
+	d.sugar, d.vals, d.merged, root, body = pendingSugar{}, nil, nil, nil, nil
 	if !d.rep.IsFatal() && !opts.NoValidate {
 		d.rep.Merge(d.locate(config.Validate(res.Config)))
 	}

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/kindling-dev/kindling/config"
+	"syscall"
+	"time"
 )
 
 // get walks decoded JSON by a dotted path ("storage.files.0.path").
@@ -353,5 +355,28 @@ func TestSugarAvailability(t *testing.T) {
 				t.Errorf("refusal should explain itself:\n%s", rep)
 			}
 		})
+	}
+}
+
+// TestLocalFIFO: a FIFO named by local is refused at once instead of
+// waiting for a writer forever.
+func TestLocalFIFO(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(dir, "pipe"), 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	src := "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /etc/x\n      contents:\n        local: pipe\n"
+	done := make(chan string, 1)
+	go func() {
+		_, rep, err := Translate([]byte(src), Options{FilesDir: dir})
+		done <- fmt.Sprint(err, rep)
+	}()
+	select {
+	case got := <-done:
+		if !strings.Contains(got, "not a regular file") || !strings.Contains(got, "(7:16)") {
+			t.Errorf("want a positioned not-a-regular-file error, got %s", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("translation blocked on a FIFO")
 	}
 }

@@ -67,13 +67,25 @@ func readInputs(names []string, stdin io.Reader) ([]input, error) {
 	}
 	var ins []input
 	for _, n := range names {
-		src, err := os.ReadFile(n)
+		src, err := readBounded(n)
 		if err != nil {
 			return nil, err
 		}
 		ins = append(ins, input{n, src})
 	}
 	return ins, nil
+}
+
+// readBounded reads an input file (a pipe such as <(...) included) up to
+// one byte past the limit, so an oversized input is reported by the
+// translation instead of filling memory.
+func readBounded(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, transpile.MaxInput+1))
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
