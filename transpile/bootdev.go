@@ -79,6 +79,7 @@ func (d *decoder) applyBootDevice(cfg *config.Config, n *yaml.Node) {
 	if len(d.rep.Entries) > before && d.rep.IsFatal() {
 		return
 	}
+	d.dropUnavailable(n, &bd)
 	layout, ok := d.checkBootDevice(n, bd)
 	if !ok {
 		return
@@ -114,6 +115,28 @@ func (d *decoder) applyBootDevice(cfg *config.Config, n *yaml.Node) {
 
 func isTrue(b *bool) bool { return b != nil && *b }
 
+// dropUnavailable clears the boot_device keys this dialect version does not
+// have, with the unknown-key warning Butane gives for them.
+func (d *decoder) dropUnavailable(n *yaml.Node, bd *bootDevice) {
+	base := report.Path{"boot_device", "luks"}
+	if bd.Luks.Discard != nil && !d.vv.has(featBootDiscard) {
+		d.warnAt(n, base.Append("discard"), "unknown key \"discard\": boot_device.luks.discard is not in %s", d.name)
+		bd.Luks.Discard = nil
+	}
+	if !reflect.ValueOf(bd.Luks.Cex).IsZero() && !d.vv.has(featBootCex) {
+		d.warnAt(n, base.Append("cex"), "unknown key \"cex\": boot_device.luks.cex is not in %s", d.name)
+		bd.Luks.Cex = config.Cex{}
+	}
+	if d.vv.spec.Less(config.V3_4) {
+		for i := range bd.Luks.Tang {
+			if bd.Luks.Tang[i].Advertisement != nil {
+				d.warnAt(n, base.Append("tang", i, "advertisement"), "unknown key \"advertisement\": it needs spec 3.4.0, %s makes %s", d.name, d.vv.spec)
+				bd.Luks.Tang[i].Advertisement = nil
+			}
+		}
+	}
+}
+
 // checkBootDevice applies the rules on boot_device's combination of keys
 // and returns the layout.
 func (d *decoder) checkBootDevice(n *yaml.Node, bd bootDevice) (bootLayout, bool) {
@@ -134,10 +157,6 @@ func (d *decoder) checkBootDevice(n *yaml.Node, bd bootDevice) (bootLayout, bool
 		return layout, false
 	case layout.s390x && !d.vv.has(featS390x):
 		fail(report.Path{"layout"}, "layout %s is not available in %s", name, d.name)
-	case bd.Luks.Discard != nil && !d.vv.has(featBootDiscard):
-		fail(report.Path{"luks", "discard"}, "boot_device.luks.discard is not available in %s", d.name)
-	case bd.Luks.Cex.Enabled != nil && !d.vv.has(featBootCex):
-		fail(report.Path{"luks", "cex"}, "boot_device.luks.cex is not available in %s", d.name)
 	}
 	if len(bd.Mirror.Devices) > 0 && bd.Layout == nil {
 		// Butane made this an error in fcos 1.7.0; before, a warning.

@@ -501,7 +501,9 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path report.Path, 
 		}
 		if s, ok := sugars[k.Value]; ok {
 			if s.feature != "" && !d.vv.has(s.feature) {
-				d.errorAt(k, path.Append(k.Value), "%s is not available in %s", k.Value, d.name)
+				// Butane's schema for this version lacks the key: it is
+				// an unused key there, a warning, not an error.
+				d.warnAt(k, path.Append(k.Value), "unknown key %q: %s is not in %s", k.Value, k.Value, d.name)
 				continue
 			}
 			s.apply(d, k, val, v, path, pattern)
@@ -532,7 +534,8 @@ func (d *decoder) decodeField(k, val *yaml.Node, v reflect.Value, f *field, path
 	}
 	childPath := path.Append(f.jsonName)
 	if since := config.FieldSince(childPattern); d.vv.spec.Less(since) {
-		d.errorAt(k, childPath, "%s is not available in %s (it needs spec %s)", k.Value, d.name, since)
+		// Unused in Butane's schema of this version: a warning.
+		d.warnAt(k, childPath, "unknown key %q: %s is not in %s (it needs spec %s); it is ignored", k.Value, k.Value, d.name, since)
 		return
 	}
 	if d.forbidden(childPattern) {

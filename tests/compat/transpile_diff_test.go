@@ -478,6 +478,29 @@ func TestTranspileDiffButaneDocs(t *testing.T) {
 	runDiff(t, "butane docs", samples)
 }
 
+// TestTranspileDiffOwnDocs: the examples of docs/transpile give what
+// Butane gives too.
+func TestTranspileDiffOwnDocs(t *testing.T) {
+	dir := filepath.Join(repoRoot(t), "docs", "transpile")
+	pages, _ := filepath.Glob(filepath.Join(dir, "*.md"))
+	var samples []sample
+	for _, page := range pages {
+		text, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, m := range yamlFence.FindAllSubmatch(text, -1) {
+			if bytes.Contains(m[1], []byte("variant:")) {
+				samples = append(samples, sample{name: fmt.Sprintf("docs/transpile/%s#%d", filepath.Base(page), i), src: m[1], filesDir: filepath.Join(dir, "files")})
+			}
+		}
+	}
+	if len(samples) < 20 {
+		t.Fatalf("found only %d examples in docs/transpile", len(samples))
+	}
+	runDiff(t, "docs/transpile", samples)
+}
+
 func TestTranspileDiffWild(t *testing.T) {
 	runDiff(t, "wild-configs/bu", wildSamples(t))
 }
