@@ -114,8 +114,8 @@ var variants = map[string]map[string]*variantVersion{
 		"1.1.0-experimental": {spec: v37, features: without(fcos18, featBootDevice, featBootDiscard, featBootCex, featS390x, featGrub), forbidden: fiotForbidden},
 	},
 	"r4e": {
-		"1.0.0":              {spec: v33, features: without(fcos14, featBootDevice)},
-		"1.1.0":              {spec: v34, features: without(fcos15, featBootDevice, featBootDiscard, featGrub)},
+		"1.0.0":              {spec: v33, features: without(fcos14, featBootDevice), forbidden: fiotForbidden},
+		"1.1.0":              {spec: v34, features: without(fcos15, featBootDevice, featBootDiscard, featGrub), forbidden: fiotForbidden},
 		"1.2.0-experimental": {spec: v37, features: without(fcos18, featBootDevice, featBootDiscard, featBootCex, featS390x, featGrub), forbidden: fiotForbidden},
 	},
 	"openshift": {
