@@ -127,6 +127,11 @@ func (d *decoder) dropUnavailable(n *yaml.Node, bd *bootDevice) {
 		d.warnAt(n, base.Append("cex"), "unknown key \"cex\": boot_device.luks.cex is not in %s", d.name)
 		bd.Luks.Cex = config.Cex{}
 	}
+	if bd.Luks.Device != nil && !d.vv.has(featS390x) {
+		// luks.device came with the s390x layouts (fcos 1.6.0).
+		d.warnAt(n, base.Append("device"), "unknown key \"device\": boot_device.luks.device is not in %s", d.name)
+		bd.Luks.Device = nil
+	}
 	if d.vv.spec.Less(config.V3_4) {
 		for i := range bd.Luks.Tang {
 			if bd.Luks.Tang[i].Advertisement != nil {

@@ -355,6 +355,9 @@ func (d *decoder) scalarInto(n *yaml.Node, v reflect.Value, path report.Path, pa
 	case reflect.Int:
 		if i, ok := yamlInt(resolved); ok && !v.OverflowInt(i) {
 			v.SetInt(i)
+			if pattern == "storage.files.mode" || pattern == "storage.directories.mode" {
+				d.checkDecimalMode(n, path, int(i), pattern == "storage.directories.mode")
+			}
 			return true
 		}
 		d.errorAt(n, path, "expected an integer, found %s", describe(n))
@@ -491,7 +494,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path report.Path, 
 	vals := map[string]*yaml.Node{}
 	for _, kv := range d.mappingPairs(n, path) {
 		k, val := kv[0], kv[1]
-		if _, known := fields[k.Value]; known || sugars[k.Value].apply != nil {
+		if _, known := fields[k.Value]; known || d.sugarAvailable(sugars[k.Value], k.Value, pattern) {
 			seen[k.Value] = k
 			vals[k.Value] = val
 		}
@@ -500,7 +503,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path report.Path, 
 			continue
 		}
 		if s, ok := sugars[k.Value]; ok {
-			if s.feature != "" && !d.vv.has(s.feature) {
+			if !d.sugarAvailable(s, k.Value, pattern) {
 				// Butane's schema for this version lacks the key: it is
 				// an unused key there, a warning, not an error.
 				d.warnAt(k, path.Append(k.Value), "unknown key %q: %s is not in %s", k.Value, k.Value, d.name)
@@ -527,6 +530,18 @@ func suggest(key string, fields map[string]*field, sugars map[string]sugarKey) s
 	return ""
 }
 
+// sugarAvailable reports whether this dialect version has the sugar key.
+// fcos 1.0.0 has inline only on file contents and appends.
+func (d *decoder) sugarAvailable(s sugarKey, key, pattern string) bool {
+	if s.apply == nil || s.feature != "" && !d.vv.has(s.feature) {
+		return false
+	}
+	if key == "inline" && d.vv.spec == config.V3_0 {
+		return pattern == "storage.files.contents" || pattern == "storage.files.append"
+	}
+	return true
+}
+
 func (d *decoder) decodeField(k, val *yaml.Node, v reflect.Value, f *field, path report.Path, pattern string) {
 	childPattern := f.jsonName
 	if pattern != "" {
@@ -546,6 +561,11 @@ func (d *decoder) decodeField(k, val *yaml.Node, v reflect.Value, f *field, path
 }
 
 func (d *decoder) forbidden(pattern string) bool {
+	if d.raw && strings.HasPrefix(d.name, "openshift ") {
+		// Butane checks what the machine-config operator manages on
+		// the MachineConfig; the bare config (--raw) is not checked.
+		return false
+	}
 	for _, f := range d.vv.forbidden {
 		if f == pattern {
 			return true

@@ -184,8 +184,8 @@ func keysLocal(d *decoder, k, v *yaml.Node, parent reflect.Value, path report.Pa
 // finishUser applies the openshift rule that only the core user's SSH keys
 // (and, from 4.13.0, password) are managed.
 func finishUser(d *decoder, n *yaml.Node, v reflect.Value, path report.Path, _ string, seen map[string]*yaml.Node) {
-	if !strings.HasPrefix(d.name, "openshift ") {
-		return
+	if !strings.HasPrefix(d.name, "openshift ") || d.raw {
+		return // Butane checks this on the MachineConfig only
 	}
 	allowed := map[string]bool{"name": true, "ssh_authorized_keys": true, "ssh_authorized_keys_local": true}
 	if !d.vv.spec.Less(config.V3_4) || d.name == "openshift 4.13.0" {

@@ -137,6 +137,7 @@ func TestSugar(t *testing.T) {
 		{"unit merges into the generated mount unit", "1.5.0", "systemd:\n  units:\n    - name: var-lib-data.mount\n      dropins: [{name: a.conf, contents: \"[Unit]\"}]\nstorage:\n  filesystems:\n    - {device: /dev/vdb, path: /var/lib/data, format: xfs, with_mount_unit: true}\n", map[string]any{"systemd.units.0.name": "var-lib-data.mount", "systemd.units.0.enabled": true, "systemd.units.0.dropins.0.name": "a.conf"}},
 		{"quadlets", "1.8.0-experimental", "systemd:\n  quadlets:\n    - name: web@.container\n      rootful: true\n      contents: \"[Container]\"\n      dropins: [{name: a.conf, contents: x}]\n    - name: web@8080.container\n      rootful: true\n", map[string]any{"storage.files.0.path": "/etc/containers/systemd/web@.container", "storage.files.0.mode": 420.0, "storage.files.1.path": "/etc/containers/systemd/web@.container.d/a.conf", "storage.links.0.path": "/etc/containers/systemd/web@8080.container", "storage.links.0.target": "web@.container", "ignition.version": "3.7.0-experimental"}},
 		{"kernel args", "1.5.0", "kernel_arguments:\n  should_exist: [quiet]\n", map[string]any{"kernelArguments.shouldExist.0": "quiet"}},
+		{"mode 420 is 0644, no warning", "1.5.0", "storage:\n  files:\n    - path: /a\n      mode: 420\n", map[string]any{"storage.files.0.mode": 420.0}},
 		{"octal mode", "1.5.0", "storage:\n  files:\n    - path: /a\n      mode: 0600\n", map[string]any{"storage.files.0.mode": 384.0}},
 	}
 	for _, c := range cases {
@@ -168,6 +169,7 @@ func TestReportPositions(t *testing.T) {
 		{"wrong type", "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: [x]\n", "expected a string", 5, 13, false},
 		{"duplicate key", "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /a\n      path: /b\n", "duplicate key", 6, 7, false},
 		{"tab", "variant: fcos\nversion: 1.5.0\nstorage:\n\tfiles: []\n", "tabs", 4, 1, false},
+		{"decimal mode", "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /a\n      mode: 644\n", "leading zero", 6, 13, true},
 		{"too new field", "variant: fcos\nversion: 1.0.0\nkernel_arguments:\n  should_exist: [a]\n", "is not in fcos 1.0.0", 3, 1, false},
 		{"sugar too new", "variant: fcos\nversion: 1.0.0\nstorage:\n  trees: []\n", "trees is not in", 4, 3, false},
 		{"validation after translation", "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: relative/path\n", "", 5, 13, false},

@@ -86,7 +86,22 @@ var styles = []yaml.Style{0, yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle, yam
 
 // mutate applies one random operator to the document; it returns its name.
 func (m *mutator) mutate(doc *yaml.Node) string {
-	switch op := m.r.Intn(10); op {
+	switch op := m.r.Intn(12); op {
+	case 10, 11: // another version of the variant, or another variant
+		for _, p := range m.pairs {
+			if p[0].Value == "version" && len(doc.Content) > 0 && m.owns(doc.Content[0], p[0]) {
+				if m.r.Intn(4) == 0 {
+					for _, q := range m.pairs {
+						if q[0].Value == "variant" && m.owns(doc.Content[0], q[0]) {
+							q[1].Value = []string{"fcos", "flatcar", "r4e", "fiot", "openshift"}[m.r.Intn(5)]
+						}
+					}
+				}
+				p[1].Value = dialectVersions[m.r.Intn(len(dialectVersions))]
+				p[1].Style = 0
+				return "version"
+			}
+		}
 	case 0: // scalar style (quoting may change the type, on purpose)
 		if n := m.scalar(); n != nil {
 			n.Style = styles[m.r.Intn(len(styles))]
@@ -197,6 +212,23 @@ func (m *mutator) mutate(doc *yaml.Node) string {
 		}
 	}
 	return ""
+}
+
+// dialectVersions are the versions the mutator moves a document to; a
+// version its variant lacks is a mutant both tools must reject.
+var dialectVersions = []string{
+	"1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0", "1.5.0", "1.6.0", "1.7.0", "1.8.0-experimental",
+	"1.2.0-experimental", "1.1.0-experimental", "4.8.0", "4.13.0", "4.14.0", "4.17.0", "4.18.0", "4.19.0", "4.22.0",
+}
+
+// owns reports whether key is a key of the mapping m itself.
+func (m *mutator) owns(mapping, key *yaml.Node) bool {
+	for i := 0; i < len(mapping.Content); i += 2 {
+		if mapping.Content[i] == key {
+			return true
+		}
+	}
+	return false
 }
 
 func contains(outer, inner *yaml.Node) bool {
