@@ -75,11 +75,10 @@ func (d *decoder) applyBootDevice(cfg *config.Config, n *yaml.Node) {
 	var bd bootDevice
 	base := report.Path{"boot_device"}
 	before := len(d.rep.Entries)
-	d.decode(n, reflect.ValueOf(&bd).Elem(), base, "bootDevice")
+	d.decode(d.withoutUnavailable(n), reflect.ValueOf(&bd).Elem(), base, "bootDevice")
 	if len(d.rep.Entries) > before && d.rep.IsFatal() {
 		return
 	}
-	d.dropUnavailable(n, &bd)
 	layout, ok := d.checkBootDevice(n, bd)
 	if !ok {
 		return
@@ -115,31 +114,69 @@ func (d *decoder) applyBootDevice(cfg *config.Config, n *yaml.Node) {
 
 func isTrue(b *bool) bool { return b != nil && *b }
 
-// dropUnavailable clears the boot_device keys this dialect version does not
-// have, with the unknown-key warning Butane gives for them.
-func (d *decoder) dropUnavailable(n *yaml.Node, bd *bootDevice) {
-	base := report.Path{"boot_device", "luks"}
-	if bd.Luks.Discard != nil && !d.vv.has(featBootDiscard) {
-		d.warnAt(n, base.Append("discard"), "unknown key \"discard\": boot_device.luks.discard is not in %s", d.name)
-		bd.Luks.Discard = nil
+// bootLuksSince names the boot_device.luks keys that came later than
+// boot_device itself, with the feature that brought each.
+var bootLuksSince = map[string]string{"discard": featBootDiscard, "cex": featBootCex, "device": featS390x}
+
+// withoutUnavailable returns boot_device's mapping without the keys this
+// dialect version lacks, warning about each as Butane does (its schema
+// does not have them, so their values are never even read).
+func (d *decoder) withoutUnavailable(n *yaml.Node) *yaml.Node {
+	bd, ok := d.peek(n)
+	if !ok || bd.Kind != yaml.MappingNode {
+		return n
 	}
-	if !reflect.ValueOf(bd.Luks.Cex).IsZero() && !d.vv.has(featBootCex) {
-		d.warnAt(n, base.Append("cex"), "unknown key \"cex\": boot_device.luks.cex is not in %s", d.name)
-		bd.Luks.Cex = config.Cex{}
-	}
-	if bd.Luks.Device != nil && !d.vv.has(featS390x) {
-		// luks.device came with the s390x layouts (fcos 1.6.0).
-		d.warnAt(n, base.Append("device"), "unknown key \"device\": boot_device.luks.device is not in %s", d.name)
-		bd.Luks.Device = nil
-	}
-	if d.vv.spec.Less(config.V3_4) {
-		for i := range bd.Luks.Tang {
-			if bd.Luks.Tang[i].Advertisement != nil {
-				d.warnAt(n, base.Append("tang", i, "advertisement"), "unknown key \"advertisement\": it needs spec 3.4.0, %s makes %s", d.name, d.vv.spec)
-				bd.Luks.Tang[i].Advertisement = nil
+	out := *bd
+	out.Content = nil
+	for i := 0; i+1 < len(bd.Content); i += 2 {
+		k, v := bd.Content[i], bd.Content[i+1]
+		if lv, ok := d.peek(v); ok && k.Value == "luks" && lv.Kind == yaml.MappingNode {
+			luks := *lv
+			luks.Content = nil
+			for j := 0; j+1 < len(lv.Content); j += 2 {
+				lk, lval := lv.Content[j], lv.Content[j+1]
+				if feat, later := bootLuksSince[lk.Value]; later && !d.vv.has(feat) {
+					d.warnAt(lk, report.Path{"boot_device", "luks", lk.Value}, "unknown key %q: boot_device.luks.%s is not in %s", lk.Value, lk.Value, d.name)
+					continue
+				}
+				if lk.Value == "tang" && d.vv.spec.Less(config.V3_4) {
+					lval = d.tangWithoutAdvertisement(lval)
+				}
+				luks.Content = append(luks.Content, lk, lval)
 			}
+			v = &luks
 		}
+		out.Content = append(out.Content, k, v)
 	}
+	return &out
+}
+
+// tangWithoutAdvertisement drops advertisement (spec 3.4.0) from tang
+// servers of an older spec, with the unknown-key warning.
+func (d *decoder) tangWithoutAdvertisement(n *yaml.Node) *yaml.Node {
+	list, ok := d.peek(n)
+	if !ok || list.Kind != yaml.SequenceNode {
+		return n
+	}
+	out := *list
+	out.Content = nil
+	for i, item := range list.Content {
+		m, ok := d.peek(item)
+		if ok && m.Kind == yaml.MappingNode {
+			c := *m
+			c.Content = nil
+			for j := 0; j+1 < len(m.Content); j += 2 {
+				if m.Content[j].Value == "advertisement" {
+					d.warnAt(m.Content[j], report.Path{"boot_device", "luks", "tang", i, "advertisement"}, "unknown key \"advertisement\": it needs spec 3.4.0, %s makes %s", d.name, d.vv.spec)
+					continue
+				}
+				c.Content = append(c.Content, m.Content[j], m.Content[j+1])
+			}
+			item = &c
+		}
+		out.Content = append(out.Content, item)
+	}
+	return &out
 }
 
 // checkBootDevice applies the rules on boot_device's combination of keys

@@ -80,7 +80,7 @@ func (d *decoder) setResource(r *config.Resource, data []byte) {
 		return
 	}
 	given := r.Compression != nil && *r.Compression != ""
-	url, gz := dataURL(data, !given)
+	url, gz := dataURL(data, !given && !d.vv.has(featNoAutoGzip))
 	r.Source = &url
 	if given {
 		return

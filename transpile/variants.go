@@ -21,6 +21,7 @@ const (
 	featTreeAttrs   = "tree_attrs"      // user, group, file_mode, dir_mode on trees
 	featLuksMethod  = "luks_method"     // boot_device.luks.device needs an unlocking method
 	featQuadlets    = "quadlets"        // systemd.quadlets (experimental versions)
+	featNoAutoGzip  = "no_auto_gzip"    // openshift 4.8, 4.9: the MCO cannot read compressed contents
 	featFipsCipher  = "fips_cipher"     // openshift.fips sets a FIPS cipher on LUKS volumes
 )
 
@@ -66,6 +67,9 @@ var openshiftForbidden = []string{
 	"storage.files.user",
 	"storage.files.group",
 }
+
+// openshiftForbidden48: 4.8.0 and 4.9.0 also refuse file compression.
+var openshiftForbidden48 = plus(openshiftForbidden, "storage.files.contents.compression")
 
 // flatcarForbidden: Flatcar has no clevis/boot_device support in these
 // versions; plain Ignition fields stay available.
@@ -119,8 +123,8 @@ var variants = map[string]map[string]*variantVersion{
 		"1.2.0-experimental": {spec: v37, features: without(fcos18, featBootDevice, featBootDiscard, featBootCex, featS390x, featGrub), forbidden: fiotForbidden},
 	},
 	"openshift": {
-		"4.8.0":               {spec: v32, features: plus(fcos13, featFipsCipher), forbidden: openshiftForbidden},
-		"4.9.0":               {spec: v32, features: plus(fcos13, featFipsCipher), forbidden: openshiftForbidden},
+		"4.8.0":               {spec: v32, features: plus(fcos13, featFipsCipher, featNoAutoGzip), forbidden: openshiftForbidden48},
+		"4.9.0":               {spec: v32, features: plus(fcos13, featFipsCipher, featNoAutoGzip), forbidden: openshiftForbidden48},
 		"4.10.0":              {spec: v32, features: plus(fcos13, featFipsCipher), forbidden: openshiftForbidden},
 		"4.11.0":              {spec: v32, features: plus(fcos13, featFipsCipher), forbidden: openshiftForbidden},
 		"4.12.0":              {spec: v32, features: plus(fcos13, featFipsCipher), forbidden: openshiftForbidden},
