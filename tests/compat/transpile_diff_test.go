@@ -155,6 +155,11 @@ func compareAnswers(b, k answer) string {
 		if d := diffYAML(b.wrapped, k.wrapped); d != "" {
 			return "MachineConfig differs:\n" + d
 		}
+		// The MachineConfig is text users keep in git: same bytes (the
+		// butane command adds the final newline).
+		if want := append(append([]byte(nil), b.wrapped...), '\n'); !bytes.Equal(want, k.wrapped) {
+			return fmt.Sprintf("MachineConfig bytes differ:\n  butane   %q\n  kindling %q\n", clip(want), clip(k.wrapped))
+		}
 	}
 	return ""
 }
