@@ -218,6 +218,11 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path report.Path, patter
 		return
 	}
 	if isNull(n) {
+		if v.Kind() == reflect.Struct && path != nil {
+			// Butane's position tracking sees a scalar where its schema
+			// has a mapping, and says so; the value is simply empty.
+			d.warnAt(n, path, "null where a mapping belongs: nothing is set here, and positions may be inexact (Butane warns alike)")
+		}
 		return
 	}
 	d.mark(path, n)
