@@ -37,7 +37,15 @@ func (v *validator) errorf(path report.Path, format string, args ...any) {
 	v.rep.Errorf(path, format, args...)
 }
 
+// warnf adds a warning of Kindling's own: a check beyond the reference's
+// validator, which must not change a verdict (see report.BeyondReference).
 func (v *validator) warnf(path report.Path, format string, args ...any) {
+	v.rep.Warnf(path, format, args...)
+	v.rep.Entries[len(v.rep.Entries)-1].BeyondReference = true
+}
+
+// refWarnf adds a warning the reference's validator gives too.
+func (v *validator) refWarnf(path report.Path, format string, args ...any) {
 	v.rep.Warnf(path, format, args...)
 }
 

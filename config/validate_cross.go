@@ -94,16 +94,26 @@ func (v *validator) devicesUsedTwice(s *Storage) {
 // filesystemsOverPartitionedDisks warns when a filesystem is created on a
 // whole disk that also gets partitions: one of the two is likely a mistake
 // (the filesystem would overwrite the partition table or the reverse).
+//
+// A filesystem on a whole disk whose table is wiped, without
+// wipeFilesystem, is warned about too: wiping the table wipes every
+// signature on the disk, so an existing filesystem is never reused.
 func (v *validator) filesystemsOverPartitionedDisks(s *Storage) {
-	partitioned := map[string]int{}
+	disks := map[string]int{}
 	for i, d := range s.Disks {
-		if len(d.Partitions) > 0 {
-			partitioned[d.Device] = i
-		}
+		disks[d.Device] = i
 	}
 	for i, f := range s.Filesystems {
-		if d, ok := partitioned[f.Device]; ok {
-			v.warnf(report.Path{"storage", "filesystems", i, "device"}, "filesystem over a partitioned device: %q also gets partitions (storage.disks.%d); did you mean one of its partitions?", f.Device, d)
+		d, ok := disks[f.Device]
+		if !ok {
+			continue
+		}
+		p := report.Path{"storage", "filesystems", i, "device"}
+		switch disk := s.Disks[d]; {
+		case len(disk.Partitions) > 0:
+			v.refWarnf(p, "filesystem over a partitioned device: %q also gets partitions (storage.disks.%d); did you mean one of its partitions?", f.Device, d)
+		case isTrue(disk.WipeTable) && !isTrue(f.WipeFilesystem):
+			v.refWarnf(p, "filesystem on %q, whose partition table is wiped (storage.disks.%d), so the filesystem there is wiped with it and created anew, even without wipeFilesystem", f.Device, d)
 		}
 	}
 }

@@ -14,7 +14,8 @@ func TestCrossRules(t *testing.T) {
 		{"directory over mask", unit + `,"storage":{"directories":[{"path":"/etc/systemd/system/masked.service"}]}`, wantWarn("storage.directories.0.path", "systemd.units.2")},
 		{"file over unit only enabled", unit + `,"storage":{"files":[{"path":"/etc/systemd/system/other.service"}]}`, noFindings},
 		{"filesystem over partitioned disk", `"storage":{"disks":[{"device":"/dev/vda","partitions":[{"number":1}]}],"filesystems":[{"device":"/dev/vda","format":"ext4"}]}`, wantWarn("storage.filesystems.0.device", "filesystem over a partitioned device")},
-		{"filesystem over wiped disk", `"storage":{"disks":[{"device":"/dev/vda","wipeTable":true}],"filesystems":[{"device":"/dev/vda","format":"ext4"}]}`, noFindings},
+		{"filesystem over wiped disk", `"storage":{"disks":[{"device":"/dev/vda","wipeTable":true}],"filesystems":[{"device":"/dev/vda","format":"ext4"}]}`, wantWarn("storage.filesystems.0.device", "whose partition table is wiped")},
+		{"wiped filesystem over wiped disk", `"storage":{"disks":[{"device":"/dev/vda","wipeTable":true}],"filesystems":[{"device":"/dev/vda","format":"ext4","wipeFilesystem":true}]}`, noFindings},
 		{"filesystem on raid member", `"storage":{"raid":[{"name":"md","level":"raid1","devices":["/dev/vda","/dev/vdb"]}],"filesystems":[{"device":"/dev/vdb","format":"ext4"}]}`, wantWarn("storage.filesystems.0.device", "already used by storage.raid.0.devices.1")},
 		{"filesystem on array", `"storage":{"raid":[{"name":"md","level":"raid1","devices":["/dev/vda","/dev/vdb"]}],"filesystems":[{"device":"/dev/md/md","format":"ext4"}]}`, noFindings},
 		{"same mount path", `"storage":{"filesystems":[{"device":"/dev/vda1","format":"ext4","path":"/var"},{"device":"/dev/vda2","format":"ext4","path":"/var"}]}`, wantWarn("storage.filesystems.1.path", "both mounted")},
@@ -64,4 +65,29 @@ func TestCrossValidateGo(t *testing.T) {
 	checkFinding(t, "collision", Validate(cfg), wantErr("storage.files.0.path", "systemd.units.0"))
 	cfg.Storage.Files[0].Path = "/etc/systemd/system/b.service"
 	checkFinding(t, "fixed", Validate(cfg), noFindings)
+}
+
+// TestBeyondReferenceMarks: warnings the reference gives too fail
+// transpile --strict; checks of our own are marked and do not.
+func TestBeyondReferenceMarks(t *testing.T) {
+	for _, c := range []struct {
+		name, body string
+		beyond     bool
+	}{
+		{"insecure proxy", `"ignition":{"version":"3.6.0","proxy":{"httpsProxy":"http://proxy.example.com:3128"}}`, false},
+		{"hard link owner", `"ignition":{"version":"3.6.0"},"storage":{"links":[{"path":"/a","target":"/b","hard":true,"user":{"id":1}}]}`, false},
+		{"enabled without install", `"ignition":{"version":"3.6.0"},"systemd":{"units":[{"name":"a.service","enabled":true,"mask":true,"contents":"[Service]\nExecStart=/bin/true\n"}]}`, false},
+		{"relative hard link", `"ignition":{"version":"3.6.0"},"storage":{"links":[{"path":"/a","target":"b","hard":true}]}`, true},
+	} {
+		_, rep, err := Parse([]byte("{" + c.body + "}"))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if !rep.HasWarnings() {
+			t.Fatalf("%s: no warning", c.name)
+		}
+		if got := rep.FailsStrict(); got == c.beyond {
+			t.Errorf("%s: FailsStrict = %v; report:\n%s", c.name, got, rep)
+		}
+	}
 }

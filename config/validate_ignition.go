@@ -109,8 +109,8 @@ func (v *validator) timeouts(t *Timeouts, path report.Path) {
 // noProxy entry once; what an entry means is up to the HTTP client, which
 // ignores entries it cannot read, hence warnings.
 func (v *validator) proxy(p *Proxy, path report.Path) {
-	v.proxyURL(p.HTTPProxy, path.Append("httpProxy"))
-	v.proxyURL(p.HTTPSProxy, path.Append("httpsProxy"))
+	v.proxyURL(p.HTTPProxy, path.Append("httpProxy"), false)
+	v.proxyURL(p.HTTPSProxy, path.Append("httpsProxy"), true)
 	seen := map[string]int{}
 	for i, entry := range p.NoProxy {
 		ep := path.Append("noProxy", i)
@@ -127,7 +127,7 @@ func (v *validator) proxy(p *Proxy, path report.Path) {
 
 // proxyURL checks one proxy URL: http or https (url.Parse lowers the
 // scheme), with a host to be usable.
-func (v *validator) proxyURL(s *string, path report.Path) {
+func (v *validator) proxyURL(s *string, path report.Path, forHTTPS bool) {
 	if s == nil {
 		return
 	}
@@ -141,6 +141,9 @@ func (v *validator) proxyURL(s *string, path report.Path) {
 		v.errorf(path, "proxy %q must be an http:// or https:// URL", *s)
 	case u.Host == "":
 		v.warnf(path, "proxy %q has no host; fetches through it will fail", *s)
+	}
+	if u.Scheme == "http" && forHTTPS {
+		v.refWarnf(path, "proxy %q for HTTPS resources is reached over plain HTTP: the host names of HTTPS fetches cross the network unencrypted", *s)
 	}
 
 }

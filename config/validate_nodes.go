@@ -155,7 +155,7 @@ func (v *validator) link(l *Link, p report.Path) {
 		v.warnf(p.Append("target"), "hard link target %q is not clean; it is used as %q", t, path.Clean(t))
 	}
 	if l.User != (NodeUser{}) || l.Group != (NodeGroup{}) {
-		v.warnf(p, "a hard link shares its owner with its target; user and group are ignored")
+		v.refWarnf(p, "a hard link shares its owner with its target; user and group are ignored")
 	}
 }
 

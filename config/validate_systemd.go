@@ -47,10 +47,12 @@ func (v *validator) unit(u *Unit, path report.Path) {
 		v.warnf(path.Append("enabled"), "unit %q is both masked and enabled; systemd does not start a masked unit, so enabling it has no effect", u.Name)
 	case masked && u.Contents != nil:
 		v.warnf(path.Append("contents"), "unit %q is masked, so its contents are never used", u.Name)
-	case enabled && parsed != nil && *u.Contents != "" && !hasSection(parsed, "Install"):
+	}
+	if enabled && parsed != nil && *u.Contents != "" && !hasSection(parsed, "Install") {
 		// Without [Install] systemctl enable does nothing, which is easy
-		// to miss; units started some other way are still valid.
-		v.warnf(path.Append("enabled"), "unit %q is enabled but its contents have no [Install] section, so enabling it has no effect", u.Name)
+		// to miss; units started some other way are still valid. The
+		// reference warns whether or not the unit is masked.
+		v.refWarnf(path.Append("enabled"), "unit %q is enabled but its contents have no [Install] section, so enabling it has no effect", u.Name)
 	}
 	v.dropins(u, path.Append("dropins"))
 }
@@ -129,7 +131,7 @@ func (v *validator) instancesOfTemplates(units []Unit) {
 			continue
 		}
 		if sections, err := parseUnit(*tmpl.Contents); err == nil && !hasSection(sections, "Install") {
-			v.warnf(report.Path{"systemd", "units", i, "contents"}, "template unit %q of %q has no [Install] section, so enabling the instance has no effect", tmpl.Name, u.Name)
+			v.refWarnf(report.Path{"systemd", "units", i, "contents"}, "template unit %q of %q has no [Install] section, so enabling the instance has no effect", tmpl.Name, u.Name)
 		}
 	}
 }

@@ -81,7 +81,7 @@ func checkReport(rep report.Report, strict bool) error {
 	if rep.IsFatal() {
 		return ErrInvalid
 	}
-	if strict && rep.HasWarnings() {
+	if strict && rep.FailsStrict() {
 		return fmt.Errorf("%w: warnings are errors in strict mode", ErrInvalid)
 	}
 	return nil

@@ -180,7 +180,7 @@ func TestReportPositions(t *testing.T) {
 		{"openshift forbids", "variant: openshift\nversion: 4.8.0\nmetadata:\n  name: x\n  labels:\n    machineconfiguration.openshift.io/role: worker\nstorage:\n  links:\n    - path: /a\n      target: /b\n", "not supported by openshift", 8, 3, false},
 		{"fiot forbids disks", "variant: fiot\nversion: 1.0.0\nstorage:\n  disks: []\n", "not supported by fiot", 4, 3, false},
 		{"mount unit without path", "variant: fcos\nversion: 1.5.0\nstorage:\n  filesystems:\n    - device: /dev/vdb\n      format: xfs\n      with_mount_unit: true\n", "needs both path and format", 7, 7, false},
-		{"author's unit after a generated one", "variant: fcos\nversion: 1.5.0\nstorage:\n  filesystems:\n    - {device: /dev/vdb, path: /var/d, format: xfs, with_mount_unit: true}\nsystemd:\n  units:\n    - name: a.service\n      mask: true\n      enabled: true\n", "masked", 10, 16, false},
+		{"author's unit after a generated one", "variant: fcos\nversion: 1.5.0\nstorage:\n  filesystems:\n    - {device: /dev/vdb, path: /var/d, format: xfs, with_mount_unit: true}\nsystemd:\n  units:\n    - name: a.service\n      contents: \"[Service]\\nExecStart=/bin/true\\n\"\n      enabled: true\n", "no [Install] section", 10, 16, false},
 		{"boot_device tang url", "variant: fcos\nversion: 1.5.0\nboot_device:\n  luks:\n    tang:\n      - url: notaurl\n        thumbprint: x\n", "tang url", 6, 14, false},
 		{"empty", "", "empty", 0, 0, false},
 		{"two documents", "variant: fcos\nversion: 1.5.0\n---\nvariant: fcos\n", "only one YAML document", 3, 1, false},

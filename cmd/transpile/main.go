@@ -112,7 +112,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	for _, in := range ins {
 		res := transpile.TranslateConfig(in.src, opts)
 		printReport(stderr, f.format, in, res.Report)
-		failed = failed || res.Report.IsFatal() || f.strict && res.Report.HasWarnings()
+		failed = failed || res.Report.IsFatal() || f.strict && res.Report.FailsStrict()
 		results = append(results, res)
 	}
 	if failed {

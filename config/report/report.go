@@ -89,6 +89,11 @@ type Entry struct {
 	Line    int    `json:"line,omitempty"`   // 1-based; 0 when unknown
 	Column  int    `json:"column,omitempty"` // 1-based, in characters; 0 when unknown
 	Message string `json:"message"`
+	// BeyondReference marks a warning of Kindling's own, from a check the
+	// reference (Ignition's validator, Butane) does not make. It says what
+	// will happen at provisioning time but, so that a config is judged as
+	// the reference judges it, it does not fail transpile --strict.
+	BeyondReference bool `json:"beyondReference,omitempty"`
 	// Offset is the byte offset in the source, -1 when unknown. Kept so a
 	// caller holding the source can print the offending line.
 	Offset int `json:"-"`
@@ -117,6 +122,17 @@ func (r *Report) Merge(other Report) { r.Entries = append(r.Entries, other.Entri
 func (r Report) IsFatal() bool {
 	for _, e := range r.Entries {
 		if e.Level == Error {
+			return true
+		}
+	}
+	return false
+}
+
+// FailsStrict reports whether the report fails a strict check: an error,
+// or a warning the reference would also give.
+func (r Report) FailsStrict() bool {
+	for _, e := range r.Entries {
+		if e.Level == Error || e.Level == Warning && !e.BeyondReference {
 			return true
 		}
 	}

@@ -33,3 +33,23 @@ func TestJSONDocument(t *testing.T) {
 		t.Errorf("round trip: %s -> %+v", b, doc)
 	}
 }
+
+func TestFailsStrict(t *testing.T) {
+	warn := Entry{Level: Warning, Message: "the reference warns too"}
+	ours := Entry{Level: Warning, Message: "a check of our own", BeyondReference: true}
+	for _, c := range []struct {
+		name    string
+		entries []Entry
+		want    bool
+	}{
+		{"clean", nil, false},
+		{"info", []Entry{{Level: Info}}, false},
+		{"our warning only", []Entry{ours}, false},
+		{"reference warning", []Entry{ours, warn}, true},
+		{"error", []Entry{{Level: Error}}, true},
+	} {
+		if got := (Report{Entries: c.entries}).FailsStrict(); got != c.want {
+			t.Errorf("%s: FailsStrict = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

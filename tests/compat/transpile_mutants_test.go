@@ -21,8 +21,8 @@ import (
 // mutantSeed fixes the run; TRANSPILE_MUTANT_SEED and TRANSPILE_MUTANTS
 // change it and the count.
 const (
-	mutantSeed  = 20261129
-	mutantCount = 3000
+	yamlMutantSeed = 20261129
+	mutantCount    = 3000
 )
 
 // odd scalar texts that different YAML readers type differently.
@@ -33,7 +33,7 @@ var oddScalars = []string{
 	"a: b", "- x", "#x", "x # y", "!!str 5", "@x", "`x`", "%x", "0", "-0", "0.0", "1:30",
 }
 
-type mutator struct {
+type yamlMutator struct {
 	graft func() *yaml.Node // a random top-level mapping of another seed
 	r     *rand.Rand
 	nodes []*yaml.Node // every node in document order, aliases excluded
@@ -41,7 +41,7 @@ type mutator struct {
 	maps  []*yaml.Node
 }
 
-func collectNodes(m *mutator, n *yaml.Node) {
+func collectYAMLNodes(m *yamlMutator, n *yaml.Node) {
 	if n.Kind == yaml.AliasNode {
 		return
 	}
@@ -53,11 +53,11 @@ func collectNodes(m *mutator, n *yaml.Node) {
 		}
 	}
 	for _, c := range n.Content {
-		collectNodes(m, c)
+		collectYAMLNodes(m, c)
 	}
 }
 
-func (m *mutator) scalar() *yaml.Node {
+func (m *yamlMutator) scalar() *yaml.Node {
 	var s []*yaml.Node
 	for _, n := range m.nodes {
 		if n.Kind == yaml.ScalarNode {
@@ -70,7 +70,7 @@ func (m *mutator) scalar() *yaml.Node {
 	return s[m.r.Intn(len(s))]
 }
 
-func (m *mutator) valueScalar() *yaml.Node {
+func (m *yamlMutator) valueScalar() *yaml.Node {
 	var s []*yaml.Node
 	for _, p := range m.pairs {
 		if p[1].Kind == yaml.ScalarNode && p[0].Value != "variant" && p[0].Value != "version" {
@@ -86,7 +86,7 @@ func (m *mutator) valueScalar() *yaml.Node {
 var styles = []yaml.Style{0, yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle, yaml.LiteralStyle, yaml.FoldedStyle}
 
 // mutate applies one random operator to the document; it returns its name.
-func (m *mutator) mutate(doc *yaml.Node) string {
+func (m *yamlMutator) mutate(doc *yaml.Node) string {
 	switch op := m.r.Intn(14); op {
 	case 12, 13: // graft a top-level section (or a list item) of another seed
 		if m.graft == nil {
@@ -248,7 +248,7 @@ var dialectVersions = []string{
 }
 
 // owns reports whether key is a key of the mapping m itself.
-func (m *mutator) owns(mapping, key *yaml.Node) bool {
+func (m *yamlMutator) owns(mapping, key *yaml.Node) bool {
 	for i := 0; i < len(mapping.Content); i += 2 {
 		if mapping.Content[i] == key {
 			return true
@@ -288,8 +288,8 @@ func mutant(r *rand.Rand, src []byte, graft func() *yaml.Node) (out []byte, ops 
 	}
 	var names []string
 	for k := 1 + r.Intn(3); k > 0; k-- {
-		m := &mutator{r: r, graft: graft}
-		collectNodes(m, &doc)
+		m := &yamlMutator{r: r, graft: graft}
+		collectYAMLNodes(m, &doc)
 		if name := m.mutate(&doc); name != "" {
 			names = append(names, name)
 		}
@@ -319,7 +319,7 @@ func envInt(name string, def int) int {
 
 func TestTranspileDiffMutants(t *testing.T) {
 	seeds := append(butaneDocSamples(t), wildSamples(t)...)
-	r := rand.New(rand.NewSource(int64(envInt("TRANSPILE_MUTANT_SEED", mutantSeed))))
+	r := rand.New(rand.NewSource(int64(envInt("TRANSPILE_MUTANT_SEED", yamlMutantSeed))))
 	count := envInt("TRANSPILE_MUTANTS", mutantCount)
 	if testing.Short() {
 		count /= 10
