@@ -10,27 +10,31 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
 var (
 	cacheDir  string
-	skipWhy   string
 	runFilter = flag.String("kola.run", "", "only run tests whose directory name matches this regular expression")
+
+	buildOnce sync.Once
+	buildErr  error
 )
 
-// TestMain builds the provision binary and the test OS once for all tests.
-func TestMain(m *testing.M) {
-	flag.Parse()
-	skipWhy = prerequisites()
-	if skipWhy == "" {
-		if err := buildOS(); err != nil {
-			fmt.Fprintln(os.Stderr, "kola: building the test OS failed:", err)
-			os.Exit(1)
-		}
+// needVMs skips the test unless VMs can run, and builds the provision
+// binary and the test OS once for all VM tests (not for the unit tests of
+// the harness, which need neither).
+func needVMs(t *testing.T) {
+	t.Helper()
+	if why := prerequisites(); why != "" {
+		t.Skip(why)
 	}
-	os.Exit(m.Run())
+	buildOnce.Do(func() { buildErr = buildOS() })
+	if buildErr != nil {
+		t.Fatalf("building the test OS: %v", buildErr)
+	}
 }
 
 func prerequisites() string {
@@ -61,9 +65,7 @@ func buildOS() error {
 }
 
 func TestVM(t *testing.T) {
-	if skipWhy != "" {
-		t.Skip(skipWhy)
-	}
+	needVMs(t)
 	dirs, err := filepath.Glob("tests/*")
 	if err != nil || len(dirs) == 0 {
 		t.Fatalf("no test directories: %v", err)
@@ -127,12 +129,14 @@ func runVMTest(t *testing.T, dir string) {
 	default:
 		t.Fatalf("test.json: expect must be success or failure, not %q", spec.Expect)
 	}
-	if res != nil {
-		for i, console := range res.Consoles[1:] {
-			if strings.Contains(console, "Kindling (files)") {
-				dump()
-				t.Fatalf("boot %d provisioned again", i+2)
-			}
+	if err := CheckProvisionedOnce(res.Boots); err != nil {
+		dump()
+		t.Fatal(err)
+	}
+	for _, name := range spec.Fetched {
+		if res.Served[name] == 0 {
+			dump()
+			t.Fatalf("the VM never fetched %s from the host's HTTP server (served: %v)", name, res.Served)
 		}
 	}
 	if check := filepath.Join(dir, "host-check.sh"); fileExists(check) {
@@ -172,4 +176,42 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// TestVMGuardFires proves the provisioned-once guard on a real machine:
+// both boots carry kindling.firstboot, behind the harness's back (as a boot
+// loader that ignores the consumed stamp would), so the second boot
+// provisions again and the guard must say so. Selected by -kola.run like
+// the test directories, as "guard-fires".
+func TestVMGuardFires(t *testing.T) {
+	filter, err := regexp.Compile(*runFilter)
+	if err != nil {
+		t.Fatalf("-kola.run: %v", err)
+	}
+	if !filter.MatchString("guard-fires") {
+		t.Skip("not selected by -kola.run")
+	}
+	needVMs(t)
+	dir := t.TempDir()
+	files := map[string]string{
+		"config.json": `{"ignition": {"version": "3.4.0"}, "storage": {"files": [` +
+			`{"path": "/etc/kola/once", "overwrite": true, "contents": {"source": "data:,provisioned"}}]}}`,
+		"test.json": `{"boots": 2, "kernelArgs": ["kindling.firstboot", "kindling.platform.id=qemu"]}`,
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := Env{Cache: cacheDir, WorkDir: t.TempDir(), Timeout: 4 * time.Minute}
+	res, err := env.Run(context.Background(), dir)
+	if err != nil {
+		t.Fatalf("both boots should reach the checks: %v", err)
+	}
+	t.Logf("boots: %+v", res.Boots)
+	err = CheckProvisionedOnce(res.Boots)
+	if err == nil || !strings.Contains(err.Error(), "boot 2 provisioned again") {
+		t.Fatalf("want the guard to report boot 2 provisioning again, got %v", err)
+	}
+	t.Logf("the guard fired: %v", err)
 }
