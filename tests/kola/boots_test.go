@@ -153,3 +153,14 @@ func TestSpecsParse(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckOutput: a failed check's own words are found in the console.
+func TestCheckOutput(t *testing.T) {
+	out, ok := checkOutput("boot\nKOLA-BOOTED\ncheck failed: x\nKOLA-RESULT: FAIL (status 1)\nReached target poweroff\n")
+	if !ok || out != "check failed: x\n" {
+		t.Fatalf("got %q, %v", out, ok)
+	}
+	if _, ok := checkOutput("Entering emergency mode\n"); ok {
+		t.Fatal("found check output in a boot that never ran the checks")
+	}
+}

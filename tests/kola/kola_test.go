@@ -103,6 +103,10 @@ func runVMTest(t *testing.T, dir string) {
 		if res != nil {
 			for i, c := range res.Consoles {
 				t.Logf("console of boot %d:\n%s", i+1, tail(c, 80))
+				if out, ok := checkOutput(c); ok {
+					// Shutdown messages push it out of the tail.
+					t.Logf("check.sh output of boot %d:\n%s", i+1, out)
+				}
 			}
 		}
 	}
@@ -168,6 +172,17 @@ func hostCheck(script string, res *Result) error {
 		return fmt.Errorf("host-check.sh: %v:\n%s", err, out)
 	}
 	return nil
+}
+
+// checkOutput is what kola-check printed from the test's check script
+// (between KOLA-BOOTED and the verdict line), if it ran.
+func checkOutput(console string) (string, bool) {
+	_, after, ok := strings.Cut(console, "KOLA-BOOTED\n")
+	if !ok {
+		return "", false
+	}
+	out, _, _ := strings.Cut(after, "KOLA-RESULT")
+	return out, true
 }
 
 func tail(s string, n int) string {
