@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"time"
+	"unicode"
 
 	"github.com/kindling-dev/kindling/config"
 	"github.com/kindling-dev/kindling/config/report"
@@ -39,7 +41,20 @@ func (e *ConfigError) Error() string {
 	if e.What == "" {
 		return fmt.Sprintf("%s: %v", e.Path, e.Err)
 	}
-	return fmt.Sprintf("%s (%s): %v", e.Path, e.What, e.Err)
+	return fmt.Sprintf("%s (%s): %v", e.Path, QuoteIfNeeded(e.What), e.Err)
+}
+
+// QuoteIfNeeded returns s as is when it is plain printable text, and
+// quoted Go-style when it holds newlines, escape sequences or other
+// control characters: a path from a config must not be able to forge a
+// line or recolour the console in an error message.
+func QuoteIfNeeded(s string) string {
+	for _, r := range s {
+		if !unicode.IsPrint(r) || r == '"' || r == '\\' {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 func (e *ConfigError) Unwrap() error { return e.Err }

@@ -54,6 +54,12 @@ Flags:`, stderr)
 		return exitFail
 	}
 
+	root, err := resolveRoot(f.root)
+	if err != nil {
+		fmt.Fprintf(stderr, "provision apply: %v\n", err)
+		return exitUsage
+	}
+	f.root = root
 	l := f.logger("apply", stdout)
 	env := f.env(l)
 	env.ConfigCache = ""
@@ -97,4 +103,29 @@ func parseLocal(name string, data []byte, filesDir string, stderr io.Writer) (*c
 		return nil, errors.New(name + ": ignition.config.merge and replace are not supported by apply; run the fetch stage or render the config first")
 	}
 	return &cfg, nil
+}
+
+// resolveRoot checks --root and resolves symlinks in it: an empty value
+// would provision the current directory, and tools that get plain paths
+// (mount) must see the same directory the confined writers open.
+func resolveRoot(root string) (string, error) {
+	if root == "" {
+		return "", errors.New("--root must not be empty")
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return "", err
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return "", fmt.Errorf("--root %s: %w", root, err)
+	}
+	st, err := os.Stat(real)
+	if err != nil {
+		return "", fmt.Errorf("--root %s: %w", root, err)
+	}
+	if !st.IsDir() {
+		return "", fmt.Errorf("--root %s is not a directory", root)
+	}
+	return real, nil
 }

@@ -105,6 +105,16 @@ func runStage(name string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "provision %s: unexpected argument %q\n", name, fs.Arg(0))
 		return exitUsage
 	}
+	// Only these stages work inside the root; the others may run before
+	// it exists.
+	if name == "mount" || name == "files" || name == "umount" {
+		root, err := resolveRoot(f.root)
+		if err != nil {
+			fmt.Fprintf(stderr, "provision %s: %v\n", name, err)
+			return exitUsage
+		}
+		f.root = root
+	}
 	l := f.logger(name, stdout)
 	ctx, cancel := signalContext()
 	defer cancel()

@@ -191,3 +191,68 @@ func clean(path string) (dir, name string, err error) {
 	}
 	return strings.Join(parts[:len(parts)-1], "/"), name, nil
 }
+
+// ResolveParents returns path with every symlink among its parent
+// components resolved as if the root were "/" (absolute targets restart at
+// the root, relative ones continue from the link's directory, ".." never
+// climbs above the root). The last component is kept as it is, never
+// followed. A component that does not exist ends the resolution: the rest
+// is taken literally, to be created as directories where the links lead.
+// This is where Ignition puts a node: on Fedora CoreOS /usr/local/bin/x
+// lands in /var/usrlocal/bin/x through the /usr/local -> ../var/usrlocal
+// link, even before /var/usrlocal exists.
+func (r *Root) ResolveParents(path string) (string, error) {
+	if _, _, err := clean(path); err != nil {
+		return "", err
+	}
+	parts := splitPath(path)
+	last := parts[len(parts)-1]
+	cur := []string{}
+	pending := append([]string(nil), parts[:len(parts)-1]...)
+	links := 0
+	missing := false
+	for len(pending) > 0 {
+		name := pending[0]
+		pending = pending[1:]
+		switch name {
+		case ".":
+			continue
+		case "..":
+			if len(cur) > 0 {
+				cur = cur[:len(cur)-1]
+			}
+			missing = false // look again from the parent, which may exist
+			continue
+		}
+		if missing {
+			cur = append(cur, name)
+			continue
+		}
+		at := "/" + strings.Join(append(cur, name), "/")
+		st, ok, err := r.Lstat(at)
+		if err != nil {
+			return "", err
+		}
+		if !ok {
+			missing = true
+			cur = append(cur, name)
+			continue
+		}
+		if !st.IsSymlink() {
+			cur = append(cur, name)
+			continue
+		}
+		if links++; links > maxSymlinks {
+			return "", r.pathErr("resolve", path, unix.ELOOP)
+		}
+		target, err := r.Readlink(at)
+		if err != nil {
+			return "", err
+		}
+		if strings.HasPrefix(target, "/") {
+			cur = cur[:0]
+		}
+		pending = append(splitPath(target), pending...)
+	}
+	return "/" + strings.Join(append(cur, last), "/"), nil
+}

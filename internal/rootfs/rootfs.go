@@ -18,10 +18,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode"
 
 	"golang.org/x/sys/unix"
 )
@@ -30,25 +32,48 @@ import (
 // writes them ("/etc/hostname"). They are safe for concurrent use as long
 // as concurrent calls touch different paths.
 type Root struct {
-	dir    string
-	fd     int
-	mu     sync.Mutex
-	parent map[string]int // cache of open parent directories (O_PATH)
-	// retired holds descriptors dropped from the cache, closed by Close.
-	retired []int
+	dir string
+	fd  int
+	mu  sync.Mutex
+	// parent caches open parent directories (O_PATH). It is bounded
+	// (maxCachedDirs): a config with thousands of directories must not
+	// hold thousands of descriptors against a 1,024 limit.
+	parent map[string]*cachedDir
+	// swept records directories already cleared of stale temp files.
+	swept map[string]bool
 }
 
-// Open opens dir as a root.
+// cachedDir is an open directory shared by concurrent calls; it is closed
+// when no call uses it any more and it left the cache.
+type cachedDir struct {
+	fd      int
+	refs    int
+	evicted bool
+}
+
+// maxCachedDirs bounds the directory cache: enough for the parents a
+// batch of concurrent writers uses, far below any descriptor limit.
+const maxCachedDirs = 64
+
+// Open opens dir as a root. dir must name an existing directory; a
+// symlink to one is resolved first, so tools that take plain paths (mount)
+// see the same place.
 func Open(dir string) (*Root, error) {
+	if dir == "" {
+		return nil, errors.New("open root: the root directory is empty")
+	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
 	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
 	fd, err := unix.Open(abs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, &fs.PathError{Op: "open root", Path: abs, Err: err}
+		return nil, &fs.PathError{Op: "open root", Path: quoteIfNeeded(abs), Err: err}
 	}
-	return &Root{dir: abs, fd: fd, parent: map[string]int{}}, nil
+	return &Root{dir: abs, fd: fd, parent: map[string]*cachedDir{}, swept: map[string]bool{}}, nil
 }
 
 // Dir is the root's absolute path on the host.
@@ -57,73 +82,106 @@ func (r *Root) Dir() string { return r.dir }
 // Close releases the root and its cached directories.
 func (r *Root) Close() error {
 	r.forget(-1)
-	for _, fd := range r.retired {
-		unix.Close(fd)
-	}
-	r.retired = nil
 	return unix.Close(r.fd)
 }
 
 // forget drops cached parent directories; called whenever a directory or
 // symlink was replaced or removed, since a cached descriptor reached
-// through it would point at the old node. The descriptors are only closed
-// by Close: another goroutine may still be using one. keep (the parent of
+// through it would point at the old node. A descriptor still in use by
+// another call is closed when that call releases it. keep (the parent of
 // the replaced node, itself unchanged) stays cached.
 func (r *Root) forget(keep int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for dir, fd := range r.parent {
-		if fd != keep {
-			r.retired = append(r.retired, fd)
-			delete(r.parent, dir)
+	for dir, d := range r.parent {
+		if d.fd != keep {
+			r.evictLocked(dir, d)
 		}
+	}
+}
+
+func (r *Root) evictLocked(dir string, d *cachedDir) {
+	delete(r.parent, dir)
+	d.evicted = true
+	if d.refs == 0 {
+		unix.Close(d.fd)
+	}
+}
+
+func (r *Root) release(d *cachedDir) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	d.refs--
+	if d.evicted && d.refs == 0 {
+		unix.Close(d.fd)
 	}
 }
 
 func (r *Root) pathErr(op, path string, err error) error {
-	return &fs.PathError{Op: op, Path: filepath.Join(r.dir, path), Err: err}
+	return &fs.PathError{Op: op, Path: quoteIfNeeded(filepath.Join(r.dir, path)), Err: err}
 }
 
-// parentOf returns an O_PATH descriptor of path's parent directory (owned
-// by the cache; do not close) and the final name. With create, missing
-// parents are made (0755, root-owned), as the spec asks.
-func (r *Root) parentOf(path string, create bool) (int, string, error) {
+// quoteIfNeeded quotes a path holding control characters (a newline, an
+// escape sequence) so an error message shows it instead of obeying it.
+func quoteIfNeeded(s string) string {
+	for _, c := range s {
+		if !unicode.IsPrint(c) || c == '"' || c == '\\' {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}
+
+// parentOf returns an O_PATH descriptor of path's parent directory and the
+// final name; call done when finished with the descriptor. With create,
+// missing parents are made (0755, root-owned), as the spec asks.
+func (r *Root) parentOf(path string, create bool) (fd int, name string, done func(), err error) {
 	dir, name, err := clean(path)
 	if err != nil {
-		return -1, "", err
+		return -1, "", nil, err
 	}
-	fd, err := r.dirFD(dir, create)
+	d, err := r.dirFD(dir, create)
 	if err != nil {
-		return -1, "", r.pathErr("open parent of", path, err)
+		return -1, "", nil, r.pathErr("open parent of", path, err)
 	}
-	return fd, name, nil
+	return d.fd, name, func() { r.release(d) }, nil
 }
 
-func (r *Root) dirFD(dir string, create bool) (int, error) {
+func (r *Root) dirFD(dir string, create bool) (*cachedDir, error) {
 	r.mu.Lock()
-	fd, ok := r.parent[dir]
-	r.mu.Unlock()
-	if ok {
-		return fd, nil
+	if d, ok := r.parent[dir]; ok {
+		d.refs++
+		r.mu.Unlock()
+		return d, nil
 	}
+	r.mu.Unlock()
 	fd, err := openIn(r.fd, dir, unix.O_PATH|unix.O_DIRECTORY)
 	if errors.Is(err, unix.ENOENT) && create && dir != "" {
 		if err := r.mkdirParents(dir); err != nil {
-			return -1, err
+			return nil, err
 		}
 		fd, err = openIn(r.fd, dir, unix.O_PATH|unix.O_DIRECTORY)
 	}
 	if err != nil {
-		return -1, err
+		return nil, err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if cached, ok := r.parent[dir]; ok { // another goroutine was quicker
+	if d, ok := r.parent[dir]; ok { // another goroutine was quicker
 		unix.Close(fd)
-		return cached, nil
+		d.refs++
+		return d, nil
 	}
-	r.parent[dir] = fd
-	return fd, nil
+	if len(r.parent) >= maxCachedDirs {
+		for old, d := range r.parent {
+			if d.refs == 0 {
+				r.evictLocked(old, d)
+			}
+		}
+	}
+	d := &cachedDir{fd: fd, refs: 1}
+	r.parent[dir] = d
+	return d, nil
 }
 
 // mkdirParents creates dir (relative) and any missing ancestors.
@@ -132,18 +190,19 @@ func (r *Root) mkdirParents(dir string) error {
 	if i := strings.LastIndexByte(dir, '/'); i >= 0 {
 		up, name = dir[:i], dir[i+1:]
 	}
-	pfd, err := r.dirFD(up, true)
+	pd, err := r.dirFD(up, true)
 	if err != nil {
 		return err
 	}
-	if err := unix.Mkdirat(pfd, name, 0o755); err != nil {
+	defer r.release(pd)
+	if err := unix.Mkdirat(pd.fd, name, 0o755); err != nil {
 		if errors.Is(err, unix.EEXIST) {
 			return nil
 		}
 		return err
 	}
 	// The umask may have trimmed the bits; parents are always 0755.
-	return unix.Fchmodat(pfd, name, 0o755, 0)
+	return unix.Fchmodat(pd.fd, name, 0o755, 0)
 }
 
 // Stat describes an existing node without following a final symlink.
@@ -167,13 +226,14 @@ func (s Stat) Perm() uint32 { return s.Mode & 0o7777 }
 // Lstat describes the node at path. ok is false when nothing is there
 // (including when a parent is missing).
 func (r *Root) Lstat(path string) (st Stat, ok bool, err error) {
-	pfd, name, err := r.parentOf(path, false)
+	pfd, name, done, err := r.parentOf(path, false)
 	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
 		return Stat{}, false, nil
 	}
 	if err != nil {
 		return Stat{}, false, err
 	}
+	defer done()
 	var s unix.Stat_t
 	if err := unix.Fstatat(pfd, name, &s, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		if errors.Is(err, unix.ENOENT) {
@@ -186,10 +246,11 @@ func (r *Root) Lstat(path string) (st Stat, ok bool, err error) {
 
 // Readlink returns the target of the symlink at path.
 func (r *Root) Readlink(path string) (string, error) {
-	pfd, name, err := r.parentOf(path, false)
+	pfd, name, done, err := r.parentOf(path, false)
 	if err != nil {
 		return "", err
 	}
+	defer done()
 	t, err := readlinkAt(pfd, name)
 	if err != nil {
 		return "", r.pathErr("readlink", path, err)
@@ -248,10 +309,11 @@ func (r *Root) Resolve(path string) (string, error) {
 // by root; path itself is left for the caller to chmod and chown. It fails
 // when a non-directory is in the way.
 func (r *Root) MkdirAll(path string) error {
-	pfd, name, err := r.parentOf(path, true)
+	pfd, name, done, err := r.parentOf(path, true)
 	if err != nil {
 		return err
 	}
+	defer done()
 	if err := unix.Mkdirat(pfd, name, 0o700); err != nil && !errors.Is(err, unix.EEXIST) {
 		return r.pathErr("mkdir", path, err)
 	}
@@ -267,10 +329,11 @@ func (r *Root) MkdirAll(path string) error {
 
 // Chown sets owner and group without following a final symlink.
 func (r *Root) Chown(path string, uid, gid int) error {
-	pfd, name, err := r.parentOf(path, false)
+	pfd, name, done, err := r.parentOf(path, false)
 	if err != nil {
 		return err
 	}
+	defer done()
 	if err := unix.Fchownat(pfd, name, uid, gid, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return r.pathErr("chown", path, err)
 	}
@@ -280,10 +343,11 @@ func (r *Root) Chown(path string, uid, gid int) error {
 // Chmod sets the mode (special bits included) of a file or directory; it
 // refuses to follow a final symlink.
 func (r *Root) Chmod(path string, mode uint32) error {
-	pfd, name, err := r.parentOf(path, false)
+	pfd, name, done, err := r.parentOf(path, false)
 	if err != nil {
 		return err
 	}
+	defer done()
 	fd, err := unix.Openat(pfd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return r.pathErr("chmod", path, err)
@@ -304,24 +368,129 @@ func (r *Root) Chmod(path string, mode uint32) error {
 	return nil
 }
 
+// ErrOtherFilesystem is returned when removing or replacing a directory
+// would reach into another filesystem mounted below it.
+var ErrOtherFilesystem = errors.New("another filesystem is mounted below it; refusing to remove anything there")
+
 // RemoveAll removes the node at path, recursively for a directory, never
-// following symlinks. A missing node is not an error.
+// following symlinks. A missing node is not an error. It removes nothing
+// when a filesystem other than the one path lives on is mounted anywhere
+// below it (a bind mount of host data), and says so.
 func (r *Root) RemoveAll(path string) error {
-	pfd, name, err := r.parentOf(path, false)
+	pfd, name, done, err := r.parentOf(path, false)
 	if errors.Is(err, unix.ENOENT) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
+	defer done()
 	defer r.forget(pfd)
-	if err := removeAt(pfd, name); err != nil && !errors.Is(err, unix.ENOENT) {
+	if err := removeTree(pfd, name); err != nil && !errors.Is(err, unix.ENOENT) {
 		return r.pathErr("remove", path, err)
 	}
 	return nil
 }
 
-func removeAt(dirFD int, name string) error {
+// CheckRemovable reports, without changing anything, whether RemoveAll
+// could remove path: nil when nothing is there or everything below it is
+// on the same filesystem as its parent directory.
+func (r *Root) CheckRemovable(path string) error {
+	pfd, name, done, err := r.parentOf(path, false)
+	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer done()
+	dev, err := devOf(pfd)
+	if err != nil {
+		return r.pathErr("stat", path, err)
+	}
+	if err := sameFS(pfd, name, dev); err != nil && !errors.Is(err, unix.ENOENT) {
+		return r.pathErr("remove", path, err)
+	}
+	return nil
+}
+
+// fsID identifies the mount a node is on: a bind mount of another
+// directory of the same filesystem has the same st_dev, so the mount id
+// (statx, Linux 5.8+) is compared too.
+type fsID struct {
+	dev   uint64
+	mntID uint64
+}
+
+func fsIDAt(dirFD int, name string) (fsID, uint32, error) {
+	var sx unix.Statx_t
+	err := unix.Statx(dirFD, name, unix.AT_SYMLINK_NOFOLLOW|unix.AT_EMPTY_PATH, unix.STATX_TYPE|unix.STATX_MNT_ID, &sx)
+	if err != nil {
+		return fsID{}, 0, err
+	}
+	id := fsID{dev: unix.Mkdev(sx.Dev_major, sx.Dev_minor)}
+	if sx.Mask&unix.STATX_MNT_ID != 0 {
+		id.mntID = sx.Mnt_id
+	}
+	return id, uint32(sx.Mode), nil
+}
+
+func devOf(fd int) (fsID, error) {
+	id, _, err := fsIDAt(fd, "")
+	return id, err
+}
+
+// removeTree removes name below dirFD after checking that the whole tree
+// is on dirFD's filesystem, so a mount point found halfway does not leave
+// a half-removed tree.
+func removeTree(dirFD int, name string) error {
+	dev, err := devOf(dirFD)
+	if err != nil {
+		return err
+	}
+	if err := sameFS(dirFD, name, dev); err != nil {
+		return err
+	}
+	return removeAt(dirFD, name, dev)
+}
+
+// sameFS walks the tree at name (not following symlinks) and fails with
+// ErrOtherFilesystem at the first node on another device than dev.
+func sameFS(dirFD int, name string, dev fsID) error {
+	id, mode, err := fsIDAt(dirFD, name)
+	if err != nil {
+		return err
+	}
+	if id != dev {
+		return fmt.Errorf("%s: %w", quoteIfNeeded(name), ErrOtherFilesystem)
+	}
+	if mode&unix.S_IFMT != unix.S_IFDIR {
+		return nil
+	}
+	fd, err := unix.Openat(dirFD, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	dir := os.NewFile(uintptr(fd), name)
+	defer dir.Close()
+	names, err := dir.Readdirnames(-1)
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		if err := sameFS(fd, n, dev); err != nil {
+			if errors.Is(err, ErrOtherFilesystem) {
+				return fmt.Errorf("%s/%w", quoteIfNeeded(name), err)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// removeAt removes name below dirFD, recursively, refusing (again, in case
+// the tree changed since the check) to enter a directory on another device.
+func removeAt(dirFD int, name string, dev fsID) error {
 	err := unix.Unlinkat(dirFD, name, 0)
 	if err == nil || !errors.Is(err, unix.EISDIR) {
 		return err
@@ -331,18 +500,21 @@ func removeAt(dirFD int, name string) error {
 		return err
 	}
 	dir := os.NewFile(uintptr(fd), name)
-	names, err := dir.Readdirnames(-1)
-	if err == nil {
-		for _, n := range names {
-			if err = removeAt(fd, n); err != nil && !errors.Is(err, unix.ENOENT) {
-				break
-			}
-			err = nil
+	defer dir.Close()
+	if d, err := devOf(fd); err != nil || d != dev {
+		if err == nil {
+			err = ErrOtherFilesystem
 		}
+		return err
 	}
-	dir.Close()
+	names, err := dir.Readdirnames(-1)
 	if err != nil {
 		return err
+	}
+	for _, n := range names {
+		if err := removeAt(fd, n, dev); err != nil && !errors.Is(err, unix.ENOENT) {
+			return err
+		}
 	}
 	return unix.Unlinkat(dirFD, name, unix.AT_REMOVEDIR)
 }
@@ -357,7 +529,62 @@ func tmpName(name string) string {
 	if len(name) > 200 { // stay under NAME_MAX (255) with the suffix
 		name = name[:200]
 	}
-	return "." + name + ".kindling-" + pid + "-" + strconv.FormatUint(tmpCounter.Add(1), 10)
+	t := "." + name + tmpMarker + pid + "-" + strconv.FormatUint(tmpCounter.Add(1), 10)
+	activeTmp.Store(t, true)
+	return t
+}
+
+// tmpMarker sits in every temporary name; staleTmp recognises ours.
+const tmpMarker = ".kindling-"
+
+var (
+	activeTmp sync.Map // temporary names this process is using now
+	staleTmp  = regexp.MustCompile(`^\..*\.kindling-[0-9]+-[0-9]+$`)
+)
+
+func doneTmp(t string) { activeTmp.Delete(t) }
+
+// sweep removes, once per directory and run, temporary files an earlier
+// run left behind when it was killed in the middle of a write (they are
+// hidden, but would stay in the image forever). Only our own pattern is
+// touched, and only regular files and symlinks.
+func (r *Root) sweep(path string, dirFD int) {
+	dir, _, err := clean(path)
+	if err != nil {
+		return
+	}
+	r.mu.Lock()
+	done := r.swept[dir]
+	r.swept[dir] = true
+	r.mu.Unlock()
+	if done {
+		return
+	}
+	fd, err := unix.Openat(dirFD, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return
+	}
+	f := os.NewFile(uintptr(fd), dir)
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		return
+	}
+	for _, n := range names {
+		if !strings.Contains(n, tmpMarker) || !staleTmp.MatchString(n) {
+			continue
+		}
+		if _, mine := activeTmp.Load(n); mine {
+			continue
+		}
+		var st unix.Stat_t
+		if unix.Fstatat(fd, n, &st, unix.AT_SYMLINK_NOFOLLOW) != nil {
+			continue
+		}
+		if t := st.Mode & unix.S_IFMT; t == unix.S_IFREG || t == unix.S_IFLNK {
+			unix.Unlinkat(fd, n, 0)
+		}
+	}
 }
 
 // Owner is a numeric owner and group; -1 leaves one unchanged.
@@ -387,11 +614,14 @@ func (r *Root) WriteFile(path string, contents io.Reader, opts WriteOptions) err
 // parts (a file and its appended fragments), copied one after the other
 // without an intermediate buffer.
 func (r *Root) WriteFileParts(path string, parts []io.Reader, opts WriteOptions) error {
-	pfd, name, err := r.parentOf(path, true)
+	pfd, name, done, err := r.parentOf(path, true)
 	if err != nil {
 		return err
 	}
+	defer done()
+	r.sweep(path, pfd)
 	tmp := tmpName(name)
+	defer doneTmp(tmp)
 	fd, err := unix.Openat(pfd, tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
 	if err != nil {
 		return r.pathErr("create", path, err)
@@ -467,7 +697,7 @@ func (r *Root) replace(dirFD int, tmp, name string) error {
 	if unix.Fstatat(dirFD, name, &old, unix.AT_SYMLINK_NOFOLLOW) == nil {
 		switch old.Mode & unix.S_IFMT {
 		case unix.S_IFDIR:
-			if err := removeAt(dirFD, name); err != nil {
+			if err := removeTree(dirFD, name); err != nil {
 				return err
 			}
 			defer r.forget(dirFD)
@@ -481,11 +711,14 @@ func (r *Root) replace(dirFD int, tmp, name string) error {
 // Symlink makes path a symlink to target (stored as given), replacing
 // whatever node is at path, and sets its owner.
 func (r *Root) Symlink(target, path string, owner Owner) error {
-	pfd, name, err := r.parentOf(path, true)
+	pfd, name, done, err := r.parentOf(path, true)
 	if err != nil {
 		return err
 	}
+	defer done()
+	r.sweep(path, pfd)
 	tmp := tmpName(name)
+	defer doneTmp(tmp)
 	if err := unix.Symlinkat(target, pfd, tmp); err != nil {
 		return r.pathErr("symlink", path, err)
 	}
@@ -504,15 +737,19 @@ func (r *Root) Symlink(target, path string, owner Owner) error {
 // root, its own symlinks resolved inside the root but a final symlink
 // linked as such), replacing whatever node is at path.
 func (r *Root) HardLink(target, path string) error {
-	tfd, tname, err := r.parentOf(target, false)
+	tfd, tname, tdone, err := r.parentOf(target, false)
 	if err != nil {
 		return err
 	}
-	pfd, name, err := r.parentOf(path, true)
+	defer tdone()
+	pfd, name, done, err := r.parentOf(path, true)
 	if err != nil {
 		return err
 	}
+	defer done()
+	r.sweep(path, pfd)
 	tmp := tmpName(name)
+	defer doneTmp(tmp)
 	if err := unix.Linkat(tfd, tname, pfd, tmp, 0); err != nil {
 		return r.pathErr("link", path, fmt.Errorf("to %s: %w", target, err))
 	}
@@ -526,10 +763,11 @@ func (r *Root) HardLink(target, path string) error {
 // Mkdir makes the directory path (parents created as needed) with mode and
 // owner, assuming nothing is there.
 func (r *Root) Mkdir(path string, mode uint32, owner Owner) error {
-	pfd, name, err := r.parentOf(path, true)
+	pfd, name, done, err := r.parentOf(path, true)
 	if err != nil {
 		return err
 	}
+	defer done()
 	if err := unix.Mkdirat(pfd, name, 0o700); err != nil {
 		return r.pathErr("mkdir", path, err)
 	}

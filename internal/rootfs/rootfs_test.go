@@ -266,3 +266,48 @@ func BenchmarkWriteFile(b *testing.B) {
 		}
 	}
 }
+
+func TestResolveParents(t *testing.T) {
+	withResolvers(t, func(t *testing.T) {
+		rootDir, outside, root := setup(t)
+		defer root.Close()
+		for _, l := range []struct{ target, at string }{
+			{"../var/usrlocal", "usr/local"}, // relative, FCOS
+			{"/var/opt", "opt"},              // absolute, FCOS
+			{"../../../..", "up"},            // climbs: clamped at the root
+			{"/", "top"},
+			{"loop2", "loop1"},
+			{"loop1", "loop2"},
+			{"usr/local", "chain"}, // a link through a link
+		} {
+			p := filepath.Join(rootDir, l.at)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(l.target, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.MkdirAll(filepath.Join(rootDir, "var"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for in, want := range map[string]string{
+			"/usr/local/bin/x":  "/var/usrlocal/bin/x",
+			"/opt/app/x":        "/var/opt/app/x",
+			"/up/etc/x":         "/etc/x",
+			"/top/top/bar/baz":  "/bar/baz",
+			"/chain/bin/x":      "/var/usrlocal/bin/x",
+			"/usr/local":        "/usr/local", // the last component is never followed
+			"/a/../usr/local/x": "/var/usrlocal/x",
+		} {
+			got, err := root.ResolveParents(in)
+			if err != nil || got != want {
+				t.Errorf("ResolveParents(%s) = %q, %v; want %q", in, got, err, want)
+			}
+		}
+		if _, err := root.ResolveParents("/loop1/x"); err == nil {
+			t.Error("a symlink loop resolved")
+		}
+		assertOutsideUntouched(t, outside)
+	})
+}

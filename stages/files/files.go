@@ -40,7 +40,7 @@ func (stage) Run(ctx context.Context, env *stages.Env, cfg *config.Config) error
 		name string
 		fn   func(context.Context) error
 	}{
-		{"checking paths and owners", p.checkOwners},
+		{"checking paths, owners and units", p.plan},
 		{"fetching contents", p.fetchContents},
 		{"users and groups", p.passwd},
 		{"files, directories and links", p.nodes},
@@ -68,6 +68,11 @@ type provisioner struct {
 	env  *stages.Env
 	cfg  *config.Config
 	root *rootfs.Root
+
+	// storage is the config's nodes with their paths resolved inside the
+	// root (plan); messages use the config's own paths.
+	storage   config.Storage
+	unitPlans []unitPlan // per systemd.units entry, from planUnits
 
 	contents []*blob   // per storage.files entry; nil: no source
 	appends  [][]*blob // per storage.files entry, per append entry

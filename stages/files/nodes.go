@@ -140,10 +140,10 @@ func (p *provisioner) nodes(context.Context) error {
 		return err
 	}
 	p.accts = accts
-	order := orderNodes(s)
+	order := orderNodes(p.storage)
 	done := 0
 	for len(order) > 0 {
-		n := batchLen(order, s)
+		n := batchLen(order, p.storage)
 		var err error
 		if n > 1 {
 			err = p.filesInParallel(order[:n])
@@ -258,8 +258,9 @@ var rootOwner = rootfs.Owner{UID: 0, GID: 0}
 
 func (p *provisioner) directory(i int) error {
 	d := p.cfg.Storage.Directories[i]
+	at := p.storage.Directories[i].Path // resolved inside the root
 	path := report.Path{"storage", "directories", i}
-	st, exists, err := p.root.Lstat(d.Path)
+	st, exists, err := p.root.Lstat(at)
 	if err != nil {
 		return stages.Errorf(path, d.Path, "%w", err)
 	}
@@ -274,19 +275,19 @@ func (p *provisioner) directory(i int) error {
 			return err
 		}
 		if o.UID != st.UID || o.GID != st.GID {
-			if err := p.root.Chown(d.Path, o.UID, o.GID); err != nil {
+			if err := p.root.Chown(at, o.UID, o.GID); err != nil {
 				return stages.Errorf(path, d.Path, "%w", err)
 			}
 		}
 		if d.Mode != nil {
-			if err := p.root.Chmod(d.Path, uint32(*d.Mode)); err != nil {
+			if err := p.root.Chmod(at, uint32(*d.Mode)); err != nil {
 				return stages.Errorf(path.Append("mode"), d.Path, "%w", err)
 			}
 		}
 		return nil
 	}
 	if exists {
-		if err := p.root.RemoveAll(d.Path); err != nil {
+		if err := p.root.RemoveAll(at); err != nil {
 			return stages.Errorf(path.Append("overwrite"), d.Path, "%w", err)
 		}
 	}
@@ -298,7 +299,7 @@ func (p *provisioner) directory(i int) error {
 	if d.Mode != nil {
 		mode = uint32(*d.Mode)
 	}
-	if err := p.root.Mkdir(d.Path, mode, o); err != nil {
+	if err := p.root.Mkdir(at, mode, o); err != nil {
 		return stages.Errorf(path, d.Path, "%w", err)
 	}
 	return nil
@@ -306,8 +307,9 @@ func (p *provisioner) directory(i int) error {
 
 func (p *provisioner) file(i int) error {
 	f := p.cfg.Storage.Files[i]
+	at := p.storage.Files[i].Path // resolved inside the root
 	path := report.Path{"storage", "files", i}
-	st, exists, err := p.root.Lstat(f.Path)
+	st, exists, err := p.root.Lstat(at)
 	if err != nil {
 		return stages.Errorf(path, f.Path, "%w", err)
 	}
@@ -336,7 +338,7 @@ func (p *provisioner) file(i int) error {
 		return err
 	}
 	if keep && !hasAppends(p.appends[i]) {
-		return p.adjustKept(f.Path, path, st, o, f.Mode)
+		return p.adjustKept(at, path, st, o, f.Mode)
 	}
 	readers := make([]io.Reader, 0, 1+len(p.appends[i]))
 	for _, b := range append([]*blob{contents}, p.appends[i]...) {
@@ -350,7 +352,7 @@ func (p *provisioner) file(i int) error {
 		readers = append(readers, r)
 	}
 	opts := rootfs.WriteOptions{Mode: mode, Owner: o, Append: keep}
-	if err := p.root.WriteFileParts(f.Path, readers, opts); err != nil {
+	if err := p.root.WriteFileParts(at, readers, opts); err != nil {
 		return stages.Errorf(path, f.Path, "%w", err)
 	}
 	return nil
@@ -382,18 +384,19 @@ func (p *provisioner) adjustKept(target string, path report.Path, st rootfs.Stat
 
 func (p *provisioner) link(i int) error {
 	l := p.cfg.Storage.Links[i]
+	at := p.storage.Links[i].Path // resolved inside the root
 	path := report.Path{"storage", "links", i}
 	target := str(l.Target)
 	if target == "" {
 		return stages.Errorf(path.Append("target"), l.Path, "a link needs a target")
 	}
 	hard := boolOr(l.Hard, false)
-	st, exists, err := p.root.Lstat(l.Path)
+	st, exists, err := p.root.Lstat(at)
 	if err != nil {
 		return stages.Errorf(path, l.Path, "%w", err)
 	}
 	if exists && !boolOr(l.Overwrite, false) {
-		same, err := p.sameLink(l.Path, target, hard, st)
+		same, err := p.sameLink(at, target, hard, st)
 		if err != nil {
 			return stages.Errorf(path, l.Path, "%w", err)
 		}
@@ -407,10 +410,10 @@ func (p *provisioner) link(i int) error {
 		if err != nil {
 			return err
 		}
-		return p.adjustKept(l.Path, path, st, o, nil)
+		return p.adjustKept(at, path, st, o, nil)
 	}
 	if hard {
-		if err := p.root.HardLink(target, l.Path); err != nil {
+		if err := p.root.HardLink(target, at); err != nil {
 			return stages.Errorf(path, l.Path, "%w", err)
 		}
 		return nil
@@ -419,7 +422,7 @@ func (p *provisioner) link(i int) error {
 	if err != nil {
 		return err
 	}
-	if err := p.root.Symlink(target, l.Path, o); err != nil {
+	if err := p.root.Symlink(target, at, o); err != nil {
 		return stages.Errorf(path, l.Path, "%w", err)
 	}
 	return nil

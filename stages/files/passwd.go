@@ -108,7 +108,13 @@ func (p *provisioner) user(ctx context.Context, accts *accounts, u config.Passwd
 		args = append(args, "--comment", *u.Gecos)
 	}
 	if u.HomeDir != nil {
-		args = append(args, "--home", *u.HomeDir)
+		// usermod names it --home, useradd --home-dir; --home-dir is
+		// what every useradd (and Ignition's test stand-ins) accepts.
+		flag := "--home"
+		if !exists {
+			flag = "--home-dir"
+		}
+		args = append(args, flag, *u.HomeDir)
 	}
 	if u.PrimaryGroup != nil {
 		args = append(args, "--gid", *u.PrimaryGroup)
@@ -141,9 +147,12 @@ func (p *provisioner) user(ctx context.Context, accts *accounts, u config.Passwd
 		if boolOr(u.System, false) {
 			args = append(args, "--system")
 		}
-		if err := p.tool(ctx, false, "useradd", append(args, u.Name)...); err != nil {
-			return err
+		// The hash goes in with useradd, as Ignition does, so the account
+		// is never there without it; the call is then kept out of the log.
+		if u.PasswordHash != nil {
+			args = append(args, "--password", *u.PasswordHash)
 		}
+		return p.tool(ctx, u.PasswordHash != nil, "useradd", append(args, u.Name)...)
 	}
 	if u.PasswordHash != nil {
 		return p.tool(ctx, true, "usermod", "--password", *u.PasswordHash, u.Name)

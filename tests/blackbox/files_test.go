@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -377,5 +378,68 @@ storage:
 	}
 	if r := run(t, "apply"); r.code != 2 {
 		t.Errorf("no config: exit %d", r.code)
+	}
+}
+
+// TestManyDirectoriesUnderLowFileLimit: the stage keeps a bounded number
+// of directories open, so 1,500 directories (each with a file) fit under
+// the usual soft limit of 1,024 descriptors.
+func TestManyDirectoriesUnderLowFileLimit(t *testing.T) {
+	root := newRoot(t)
+	var dirs, files []string
+	for i := range 1500 {
+		dirs = append(dirs, fmt.Sprintf(`{"path":"/many/d%04d","mode":448}`, i))
+		files = append(files, fmt.Sprintf(`{"path":"/many/d%04d/f","contents":{"source":"data:,%d"}}`, i, i))
+	}
+	cfg := writeConfig(t, "3.4.0", `,"storage":{"directories":[`+strings.Join(dirs, ",")+`],"files":[`+strings.Join(files, ",")+`]}`)
+	cmd := exec.Command("sh", "-c", `ulimit -n 1024 && exec "$0" apply --root "$1" "$2"`, provision, root, cfg)
+	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("provision apply under ulimit -n 1024: %v\n%s", err, out)
+	}
+	checkNode(t, filepath.Join(root, "many/d1499"), fs.ModeDir|0o700, 0, 0)
+	checkContents(t, filepath.Join(root, "many/d1499/f"), "1499")
+}
+
+// TestRootFlag: an empty --root is refused (it would provision the
+// current directory), and a root given through a symlink is provisioned
+// where the symlink leads.
+func TestRootFlag(t *testing.T) {
+	cfg := writeConfig(t, "3.4.0", `,"storage":{"files":[{"path":"/etc/x","contents":{"source":"data:,x"}}]}`)
+	r := run(t, "apply", "--root", "", cfg)
+	if r.code != 2 || !strings.Contains(r.output, "--root must not be empty") {
+		t.Errorf("empty --root: exit %d:\n%s", r.code, r.output)
+	}
+	root := newRoot(t)
+	link := filepath.Join(t.TempDir(), "via-link")
+	if err := os.Symlink(root, link); err != nil {
+		t.Fatal(err)
+	}
+	apply(t, link, cfg)
+	checkContents(t, filepath.Join(root, "etc/x"), "x")
+}
+
+// TestStaleTempFileRemoved: a run killed with SIGKILL in the middle of a
+// large write leaves its hidden temp file beside the destination (named
+// as below); the next successful run that writes into that directory
+// removes it.
+func TestStaleTempFileRemoved(t *testing.T) {
+	root := newRoot(t)
+	if err := os.MkdirAll(filepath.Join(root, "var/big"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(root, "var/big/.img.kindling-99999-1")
+	if err := os.WriteFile(stale, bytes.Repeat([]byte("k"), 1<<20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := writeConfig(t, "3.4.0", `,"storage":{"files":[{"path":"/var/big/img","contents":{"source":"data:,done"}}]}`)
+	apply(t, root, cfg)
+	checkContents(t, filepath.Join(root, "var/big/img"), "done")
+	names, _ := os.ReadDir(filepath.Join(root, "var/big"))
+	for _, n := range names {
+		if n.Name() != "img" {
+			t.Errorf("left in var/big: %s", n.Name())
+		}
 	}
 }
