@@ -10,7 +10,12 @@ import (
 // /v1/user-data with it; the user data comes back base64-encoded.
 type akamai struct{}
 
-func init() { Register(akamai{}) }
+func init() {
+	Register(akamai{}, Source{
+		Reads:   []string{"PUT http://169.254.169.254/v1/token", "GET http://169.254.169.254/v1/user-data"},
+		Headers: []string{"Metadata-Token-Expiry-Seconds: 3600", "Metadata-Token"},
+	})
+}
 
 func (akamai) Name() string       { return "akamai" }
 func (akamai) NeedsNetwork() bool { return true }

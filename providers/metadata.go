@@ -7,11 +7,13 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/kindling-dev/kindling/internal/resource"
 )
 
-// maxMetadataBody bounds what we read from a metadata service; user data is
-// limited to tens of KiB on every platform, so 32 MiB is generous.
-const maxMetadataBody = 32 << 20
+// maxMetadataBody bounds what we read from a metadata service: user data is
+// a config, held to the config limit (platforms cap it at tens of KiB).
+const maxMetadataBody = resource.MaxConfigSize
 
 // errStatus is a final non-success HTTP answer.
 type errStatus struct {
@@ -102,7 +104,7 @@ func tryMetadata(ctx context.Context, client *http.Client, method, url string, h
 			return nil, fmt.Errorf("reading body of %s: %w", url, err), false
 		}
 		if len(body) > maxMetadataBody {
-			return nil, fmt.Errorf("%s: response larger than %d bytes", url, maxMetadataBody), true
+			return nil, fmt.Errorf("%s: %w: response larger than %d bytes (resource.MaxConfigSize)", url, resource.ErrTooLarge, maxMetadataBody), true
 		}
 		return body, nil, false
 	}

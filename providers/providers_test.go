@@ -50,7 +50,7 @@ func TestSimpleHTTPPlatforms(t *testing.T) {
 		{"brightbox", "/latest/user-data", [2]string{}, false},
 		{"exoscale", "/1.0/user-data", [2]string{}, false},
 		{"hetzner", "/hetzner/v1/userdata", [2]string{}, false},
-		{"vultr", "/v1/user-data", [2]string{}, false},
+		{"vultr", "/user-data/user-data", [2]string{}, false},
 		{"upcloud", "/metadata/v1/user_data", [2]string{}, false},
 		{"aliyun", "/latest/user-data", [2]string{}, false},
 		{"oraclecloud", "/opc/v2/instance/metadata/user_data", [2]string{"Authorization", "Bearer Oracle"}, true},
@@ -200,7 +200,7 @@ func (f *fakeIMDS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.Write([]byte("TOKEN123"))
-	case r.Method == http.MethodGet && r.URL.Path == "/2009-04-04/user-data":
+	case r.Method == http.MethodGet && r.URL.Path == "/2019-10-01/user-data":
 		f.gets.Add(1)
 		tok := r.Header.Get("X-aws-ec2-metadata-token")
 		if tok != "TOKEN123" && !(tok == "" && f.allowV1) {
@@ -339,7 +339,7 @@ func TestMetal(t *testing.T) {
 	if _, err := fetch(t, "metal", &FetchContext{Fetcher: offline, Cmdline: "kindling.config.url=" + srv.URL + "/node1.ign"}); !errors.Is(err, resource.ErrNeedsNetwork) {
 		t.Fatalf("offline http: %v", err)
 	}
-	got, err = fetch(t, "metal", &FetchContext{Fetcher: offline, Cmdline: "kindling.config.url=data:," + strings.ReplaceAll(userData, `"`, "%22")})
+	got, err = fetch(t, "metal", &FetchContext{Fetcher: offline, Cmdline: "kindling.config.url=data:;base64," + base64.StdEncoding.EncodeToString([]byte(userData))})
 	if err != nil || string(got) != userData {
 		t.Fatalf("offline data: got %q, %v", got, err)
 	}

@@ -26,7 +26,7 @@ var (
 	maxGuestinfoConfig = int64(maxMetadataBody)
 )
 
-func init() { Register(vmware{}) }
+func init() { Register(vmware{}, Source{Reads: []string{"guestinfo." + vmwareDataKeys[1]}}) }
 
 func (vmware) Name() string { return "vmware" }
 

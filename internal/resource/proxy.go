@@ -48,7 +48,7 @@ func parseProxyURL(raw string) (*url.URL, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("invalid proxy URL %q", redact(raw))
+		return nil, fmt.Errorf("invalid proxy URL %q", Redact(raw))
 	}
 	return u, nil
 }

@@ -121,7 +121,7 @@ func (s stage) fetchAndRender(ctx context.Context, env *stages.Env, p providers.
 	if env.Status != nil {
 		env.Status("fetching the config from platform %s", platform)
 	}
-	raw, err := p.FetchConfig(ctx, fc)
+	raw, err := userConfig(ctx, env, fc, p)
 	switch {
 	case errors.Is(err, providers.ErrNoConfig), err == nil && len(raw) == 0:
 		logf(env, "platform %s provided no user config", platform)
@@ -148,6 +148,20 @@ func (s stage) fetchAndRender(ctx context.Context, env *stages.Env, p providers.
 		logf(env, "no user config from the platform; using system user config %s", res.UserSource)
 	}
 	return res, nil
+}
+
+// userConfig is, as in Ignition, the config named by the kernel command
+// line's config URL on any platform, and only without one the provider's.
+func userConfig(ctx context.Context, env *stages.Env, fc *providers.FetchContext, p providers.Provider) ([]byte, error) {
+	raw, err := providers.FetchCmdlineConfig(ctx, fc)
+	if err == nil {
+		logf(env, "using the config URL from the kernel command line (%s=)", providers.ConfigURLArgs[0])
+		return raw, nil
+	}
+	if !errors.Is(err, providers.ErrNoConfig) {
+		return nil, err
+	}
+	return p.FetchConfig(ctx, fc)
 }
 
 // platformOf is Env.Platform, else the kernel command line's.
