@@ -53,7 +53,7 @@ type cachedDir struct {
 
 // maxCachedDirs bounds the directory cache: enough for the parents a
 // batch of concurrent writers uses, far below any descriptor limit.
-const maxCachedDirs = 64
+const maxCachedDirs = 256
 
 // Open opens dir as a root. dir must name an existing directory; a
 // symlink to one is resolved first, so tools that take plain paths (mount)

@@ -55,9 +55,23 @@ func (p *provisioner) resolveNodes() error {
 		Links:       append([]config.Link(nil), s.Links...),
 	}
 	seen := map[string]entry{}
+	// Nodes share parents: each parent directory is resolved once.
+	dirs := map[string]string{}
+	resolveIn := func(clean string) (string, error) {
+		dir, name := path.Split(clean)
+		if real, ok := dirs[dir]; ok {
+			return path.Join(real, name), nil
+		}
+		real, err := p.root.ResolveParents(clean)
+		if err != nil {
+			return "", err
+		}
+		dirs[dir] = path.Dir(real)
+		return real, nil
+	}
 	resolve := func(n *config.Node, at report.Path) error {
 		orig := n.Path
-		real, err := p.root.ResolveParents(path.Clean(orig))
+		real, err := resolveIn(path.Clean(orig))
 		if err != nil {
 			return stages.Errorf(at.Append("path"), orig, "%w", err)
 		}
@@ -76,6 +90,11 @@ func (p *provisioner) resolveNodes() error {
 			return err
 		}
 	}
+	for i := range p.storage.Directories {
+		if err := p.followDirLink(&p.storage.Directories[i]); err != nil {
+			return stages.Errorf(report.Path{"storage", "directories", i, "path"}, s.Directories[i].Path, "%w", err)
+		}
+	}
 	for i := range p.storage.Files {
 		if err := resolve(&p.storage.Files[i].Node, report.Path{"storage", "files", i}); err != nil {
 			return err
@@ -86,6 +105,35 @@ func (p *provisioner) resolveNodes() error {
 			return err
 		}
 	}
+	return nil
+}
+
+// followDirLink: a directory entry whose path is a symlink to an existing
+// directory (without overwrite) means that directory, as in Ignition,
+// whose mkdir -p is satisfied by it and whose chmod and chown follow the
+// link. The directory is found inside the root, never outside.
+func (p *provisioner) followDirLink(d *config.Directory) error {
+	if boolOr(d.Overwrite, false) {
+		return nil
+	}
+	st, exists, err := p.root.Lstat(d.Path)
+	if err != nil || !exists || !st.IsSymlink() {
+		return err
+	}
+	inner, err := p.root.ResolveParents(d.Path + "/x")
+	if err != nil {
+		return err
+	}
+	target := strings.TrimSuffix(inner, "/x")
+	if target == "" {
+		return nil // a link to the root itself stays a symlink in the way
+	}
+	tst, ok, err := p.root.Lstat(target)
+	if err != nil || !ok || !tst.IsDir() {
+		return err
+	}
+	p.env.Log.Info("directory is a symlink to a directory; using that directory", "path", d.Path, "resolved", target)
+	d.Path = target
 	return nil
 }
 
@@ -101,9 +149,10 @@ func (p *provisioner) checkExisting() error {
 			replacedByDir[d.Path] = true
 		}
 	}
+	checked := map[string]bool{} // parent directories known to be fine
 	check := func(n config.Node, at report.Path, ok func(st rootfs.Stat) error) error {
 		orig := entry{at, n.Path}
-		if err := p.checkParents(n.Path, replacedByDir); err != nil {
+		if err := p.checkParents(n.Path, replacedByDir, checked); err != nil {
 			return stages.Errorf(at, orig.path, "%w", err)
 		}
 		st, exists, err := p.root.Lstat(n.Path)
@@ -175,18 +224,26 @@ func (p *provisioner) checkExisting() error {
 // checkParents fails when something other than a directory stands where
 // one of real's parent directories must be (and no directory entry of the
 // config with overwrite replaces it).
-func (p *provisioner) checkParents(real string, replaced map[string]bool) error {
+func (p *provisioner) checkParents(real string, replaced, checked map[string]bool) error {
+	if checked[path.Dir(real)] {
+		return nil
+	}
 	parts := strings.Split(strings.TrimPrefix(real, "/"), "/")
 	for i := 1; i < len(parts); i++ {
 		dir := "/" + strings.Join(parts[:i], "/")
+		if checked[dir] {
+			continue
+		}
 		st, exists, err := p.root.Lstat(dir)
 		if err != nil {
 			return err
 		}
 		if !exists {
+			checked[path.Dir(real)] = true
 			return nil // the rest is created
 		}
 		if st.IsDir() || replaced[dir] {
+			checked[dir] = true
 			continue
 		}
 		return fmt.Errorf("a %s is in the way of the parent directory %s", describe(st), stages.QuoteIfNeeded(dir))

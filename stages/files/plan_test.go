@@ -266,3 +266,17 @@ func TestErrorsQuoteControlCharacters(t *testing.T) {
 		t.Fatalf("err = %q, want the newline quoted", err)
 	}
 }
+
+// TestDirectoryOnSymlinkToDirectory: like Ignition, a directory entry on
+// a symlink to a directory applies to that directory; the link stays.
+func TestDirectoryOnSymlinkToDirectory(t *testing.T) {
+	root := fcosRoot(t)
+	if err := os.MkdirAll(filepath.Join(root, "var/opt"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := apply(t, root, "3.4.0", `,"storage":{"directories":[{"path":"/opt","mode":448,"user":{"id":900}}]}`); err != nil {
+		t.Fatal(err)
+	}
+	checkNode(t, root, wantNode{path: "opt", mode: os.ModeSymlink | 0o777, target: "/var/opt"})
+	checkNode(t, root, wantNode{path: "var/opt", mode: os.ModeDir | 0o700, uid: 900})
+}
