@@ -118,8 +118,7 @@ func FetchCmdlineConfig(ctx context.Context, fc *FetchContext) ([]byte, error) {
 	if f == nil {
 		f = resource.New(resource.Options{})
 	}
-	b, err := f.Fetch(ctx, resource.Request{URL: url, MaxSize: resource.MaxConfigSize,
-		LimitName: fmt.Sprintf("resource.MaxConfigSize, %d MiB", resource.MaxConfigSize>>20)})
+	b, err := f.Fetch(ctx, resource.Request{URL: url}.ConfigSized())
 	if err != nil {
 		return nil, fmt.Errorf("config URL from the kernel command line: %w", err)
 	}

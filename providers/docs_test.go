@@ -1,6 +1,7 @@
 package providers
 
 import (
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -41,16 +42,24 @@ func TestPlatformsDocMatchesRegistry(t *testing.T) {
 	}
 }
 
-// TestPrintSources prints the registry's sources as table cells, for
-// editing docs/platforms.md (go test -run TestPrintSources -v).
-func TestPrintSources(t *testing.T) {
+// TestSourcesAreWellFormed: every header a platform declares is "Name" or
+// "Name: value" with a valid header name, and reads are not blank. With
+// -v it prints the cells of docs/platforms.md's second column.
+func TestSourcesAreWellFormed(t *testing.T) {
 	for _, name := range Names() {
 		src, _ := Describe(name)
 		var cells []string
 		for _, s := range src.Reads {
+			if strings.TrimSpace(s) == "" {
+				t.Errorf("%s: blank read", name)
+			}
 			cells = append(cells, "`"+s+"`")
 		}
 		for _, h := range src.Headers {
+			k, _, _ := strings.Cut(h, ": ")
+			if k == "" || strings.ContainsAny(k, " :\t") || http.CanonicalHeaderKey(k) == "" {
+				t.Errorf("%s: malformed header %q", name, h)
+			}
 			cells = append(cells, "header `"+h+"`")
 		}
 		t.Logf("%s\t%s", name, strings.Join(cells, "; "))

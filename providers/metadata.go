@@ -1,6 +1,8 @@
 package providers
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -119,3 +121,24 @@ func tryMetadata(ctx context.Context, client *http.Client, method, url string, h
 	}
 	return nil, err, true
 }
+
+// gunzipConfig decompresses a gzipped config, held to
+// resource.MaxConfigSize after decompression.
+func gunzipConfig(raw []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
+	out, err := io.ReadAll(io.LimitReader(zr, maxMetadataBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	if len(out) > maxMetadataBody {
+		return nil, fmt.Errorf("%w: decompressed config larger than %d bytes (resource.MaxConfigSize)", resource.ErrTooLarge, maxMetadataBody)
+	}
+	return out, nil
+}
+
+// isGzip reports whether data starts with the gzip magic number.
+func isGzip(data []byte) bool { return len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b }

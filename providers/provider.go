@@ -39,7 +39,7 @@ type NeedsNetwork interface {
 // FetchContext is what a provider may use. The zero value of every field
 // except Fetcher means "the real machine".
 type FetchContext struct {
-	// Fetcher fetches config URLs (metal's kernel-argument URL).
+	// Fetcher fetches config URLs (the kernel command line's config URL).
 	Fetcher *resource.Fetcher
 	// Root prefixes every local path read (/proc/cmdline, /sys, /dev);
 	// tests point it at a temp dir.

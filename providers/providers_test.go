@@ -1,6 +1,8 @@
 package providers
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -260,21 +262,33 @@ func TestAWS(t *testing.T) {
 	}
 }
 
+// TestAkamai follows the Linode Metadata Service: a token from PUT
+// /v1/token (asked for as text, 300 s as Ignition does), then base64 user
+// data, which may be gzipped before encoding.
 func TestAkamai(t *testing.T) {
+	var stored atomic.Value
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
-		case r.Method == http.MethodPut && r.URL.Path == "/v1/token" && r.Header.Get("Metadata-Token-Expiry-Seconds") != "":
+		case r.Method == http.MethodPut && r.URL.Path == "/v1/token" &&
+			r.Header.Get("Metadata-Token-Expiry-Seconds") == "300" && r.Header.Get("Accept") == "text/plain":
 			w.Write([]byte("tok"))
 		case r.Method == http.MethodGet && r.URL.Path == "/v1/user-data" && r.Header.Get("Metadata-Token") == "tok":
-			w.Write([]byte(base64.StdEncoding.EncodeToString([]byte(userData))))
+			w.Write([]byte(base64.StdEncoding.EncodeToString(stored.Load().([]byte))))
 		default:
 			http.Error(w, "bad request", http.StatusBadRequest)
 		}
 	}))
 	defer srv.Close()
-	got, err := fetch(t, "akamai", testContext(srv))
-	if err != nil || string(got) != userData {
-		t.Fatalf("got %q, %v", got, err)
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	zw.Write([]byte(userData))
+	zw.Close()
+	for name, data := range map[string][]byte{"plain": []byte(userData), "gzipped": z.Bytes()} {
+		stored.Store(data)
+		got, err := fetch(t, "akamai", testContext(srv))
+		if err != nil || string(got) != userData {
+			t.Fatalf("%s: got %q, %v", name, got, err)
+		}
 	}
 }
 

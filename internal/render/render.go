@@ -28,6 +28,7 @@ import (
 
 	"github.com/kindling-dev/kindling/config"
 	"github.com/kindling-dev/kindling/config/report"
+	"github.com/kindling-dev/kindling/internal/redact"
 	"github.com/kindling-dev/kindling/internal/resource"
 	"github.com/kindling-dev/kindling/transpile"
 )
@@ -58,6 +59,8 @@ const (
 type Options struct {
 	Root     string // prefix for base and system config paths ("" = /)
 	Platform string // selects base.platform.d/PLATFORM
+	// UserName names the given user config in messages ("" = "provider config").
+	UserName string
 	// Fetch are the base fetcher options (Offline, endpoints); each config's
 	// ignition section is layered on them for the children it references.
 	Fetch          resource.Options
@@ -89,7 +92,10 @@ func Render(ctx context.Context, user []byte, opts Options) (Result, error) {
 	}
 	r := &renderer{opts: opts}
 	var res Result
-	userName := "provider config"
+	userName := opts.UserName
+	if userName == "" {
+		userName = "provider config"
+	}
 	if user != nil {
 		res.UserSource = "provider"
 	} else {
@@ -197,7 +203,8 @@ func (r *renderer) load(ctx context.Context, name string, data []byte, depth int
 		if err == nil {
 			err = errors.New("invalid config")
 		}
-		return cfg, fmt.Errorf("%s: %w\n%s", name, err, rep)
+		// The report quotes source lines, which may hold URLs with secrets.
+		return cfg, redact.Error(fmt.Errorf("%s: %w\n%s", name, err, rep))
 	}
 	return r.resolve(ctx, name, cfg, depth)
 }
@@ -242,8 +249,7 @@ func (r *renderer) child(ctx context.Context, f *resource.Fetcher, ref config.Re
 		return config.Config{}, fmt.Errorf("%s: %s: more than %d referenced configs in all (render.MaxConfigs)", parent, at, r.opts.MaxConfigs)
 	}
 	r.fetched++
-	req := resource.RequestFrom(ref)
-	req.MaxSize, req.LimitName = resource.MaxConfigSize, fmt.Sprintf("resource.MaxConfigSize, %d MiB per config", resource.MaxConfigSize>>20)
+	req := resource.RequestFrom(ref).ConfigSized()
 	if left := r.opts.MaxConfigBytes - r.bytes; left < req.MaxSize {
 		// The last config may use what the others left of the budget;
 		// a config is never empty, so at least one byte is allowed.
@@ -255,7 +261,7 @@ func (r *renderer) child(ctx context.Context, f *resource.Fetcher, ref config.Re
 		return config.Config{}, fmt.Errorf("%s: %s: %w", parent, at, err)
 	}
 	r.bytes += int64(len(data))
-	name := fmt.Sprintf("%s (from %s %s)", resource.Redact(*ref.Source), parent, at)
+	name := fmt.Sprintf("%s (from %s %s)", redact.URL(*ref.Source), parent, at)
 	child, err := r.load(ctx, name, data, depth+1)
 	if err != nil {
 		return child, err

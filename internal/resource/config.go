@@ -58,11 +58,9 @@ func OptionsFromConfig(ctx context.Context, ign config.Ignition, base Options) (
 	bootstrap := New(opts)
 	opts.CABundles = append([][]byte(nil), base.CABundles...)
 	for i, ca := range cas {
-		req := RequestFrom(ca)
-		req.MaxSize, req.LimitName = MaxConfigSize, fmt.Sprintf("resource.MaxConfigSize, %d MiB per CA bundle", MaxConfigSize>>20)
-		data, err := bootstrap.Fetch(ctx, req)
+		data, err := bootstrap.Fetch(ctx, RequestFrom(ca).ConfigSized())
 		if err != nil {
-			return Options{}, fmt.Errorf("ignition.security.tls.certificateAuthorities.%d: fetching the CA bundle: %w", i, err)
+			return Options{}, fmt.Errorf("ignition.security.tls.certificateAuthorities.%d: CA bundle: %w", i, err)
 		}
 		opts.CABundles = append(opts.CABundles, data)
 	}

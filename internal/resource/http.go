@@ -12,6 +12,8 @@ import (
 	"slices"
 	"sync/atomic"
 	"time"
+
+	"github.com/kindling-dev/kindling/internal/redact"
 )
 
 // httpClient builds, once, the client every http(s), s3 and gs fetch uses.
@@ -85,7 +87,7 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 	}
 	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 		return permanent(fmt.Errorf("%w: redirect to a %s: URL (%s); only http and https are followed",
-			errRedirect, req.URL.Scheme, Redact(req.URL.String())))
+			errRedirect, req.URL.Scheme, redact.URL(req.URL.String())))
 	}
 	req.Header = defaultHeaders()
 	return nil
@@ -132,7 +134,7 @@ func (f *Fetcher) do(req *http.Request) (io.ReadCloser, error) {
 	resp, err := client.Do(req.WithContext(ctx))
 	if err != nil {
 		cancel()
-		redactURLErrors(err)
+		redact.URLErrors(err)
 		var perm *permanentError
 		if errors.As(err, &perm) {
 			return nil, perm // a refused redirect

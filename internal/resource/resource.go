@@ -14,6 +14,8 @@ import (
 	"net/url"
 	"sync"
 	"time"
+
+	"github.com/kindling-dev/kindling/internal/redact"
 )
 
 // Errors callers can test with errors.Is.
@@ -85,6 +87,14 @@ type Request struct {
 	LimitName string
 }
 
+// ConfigSized returns req held to MaxConfigSize, for a fetch whose result
+// is kept in memory as a config (or a CA bundle).
+func (req Request) ConfigSized() Request {
+	req.MaxSize = MaxConfigSize
+	req.LimitName = fmt.Sprintf("resource.MaxConfigSize, %d MiB", MaxConfigSize>>20)
+	return req
+}
+
 // Fetcher fetches resources. Safe for concurrent use.
 type Fetcher struct {
 	opts Options
@@ -127,7 +137,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) ([]byte, error) {
 func (f *Fetcher) FetchTo(ctx context.Context, req Request, w io.Writer) error {
 	// One prefix, one redaction: callers add the config path, not the URL.
 	if err := f.fetchTo(ctx, req, w); err != nil {
-		return RedactError(fmt.Errorf("fetching %s: %w", Redact(req.URL), err))
+		return redact.Error(fmt.Errorf("fetching %s: %w", redact.URL(req.URL), err))
 	}
 	return nil
 }

@@ -1,4 +1,8 @@
-package resource
+// Package redact is Kindling's one URL redactor. URLs in configs can carry
+// secrets (user:password@, a pre-signed query, a whole data: URL); every
+// message that may name one goes through here. It has no dependencies
+// beyond the standard library, so any package, config included, can use it.
+package redact
 
 import (
 	"errors"
@@ -7,12 +11,11 @@ import (
 	"strings"
 )
 
-// Redact returns a form of a URL that is safe to print: userinfo
+// URL returns a form of a URL that is safe to print: userinfo
 // (user:password@), the query (pre-signed URLs carry their signature there)
 // and the fragment are dropped, and a data: URL, whose body may be a secret
-// and megabytes long, becomes "data: URL". It is the one redactor: every
-// message of Kindling that names a config-supplied URL goes through it.
-func Redact(raw string) string {
+// and megabytes long, becomes "data: URL".
+func URL(raw string) string {
 	if len(raw) >= 5 && strings.EqualFold(raw[:5], "data:") {
 		return "data: URL"
 	}
@@ -36,40 +39,39 @@ func Redact(raw string) string {
 // quote, and data: URLs.
 var urlInText = regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*://[^\s"'<>]+|\bdata:[^\s"'<>]+`)
 
-// RedactText redacts every URL found in s.
-func RedactText(s string) string {
-	return urlInText.ReplaceAllStringFunc(s, Redact)
+// Text redacts every URL found in s.
+func Text(s string) string {
+	return urlInText.ReplaceAllStringFunc(s, URL)
 }
 
 // redactedError carries an error whose text has every URL redacted, while
 // errors.Is and errors.As still see the original chain.
 type redactedError struct{ err error }
 
-func (e *redactedError) Error() string { return RedactText(e.err.Error()) }
+func (e *redactedError) Error() string { return Text(e.err.Error()) }
 func (e *redactedError) Unwrap() error { return e.err }
 
-// RedactError returns err with every URL in its message redacted, the URLs
+// Error returns err with every URL in its message redacted, the URLs
 // of *url.Error values in its chain included (net/http only masks the
 // password of those, not the query). nil stays nil.
-func RedactError(err error) error {
+func Error(err error) error {
 	if err == nil {
 		return nil
 	}
-	var re *redactedError
-	if errors.As(err, &re) && re == err {
+	if _, done := err.(*redactedError); done {
 		return err
 	}
-	redactURLErrors(err)
+	URLErrors(err)
 	return &redactedError{err}
 }
 
-// redactURLErrors redacts, in place, the URL of every *url.Error in err's
+// URLErrors redacts, in place, the URL of every *url.Error in err's
 // chain. Called where such errors are born, before any wrapping formats
 // their text into a message of its own.
-func redactURLErrors(err error) {
+func URLErrors(err error) {
 	for e := err; e != nil; e = errors.Unwrap(e) {
 		if ue, ok := e.(*url.Error); ok {
-			ue.URL = Redact(ue.URL)
+			ue.URL = URL(ue.URL)
 		}
 	}
 }
