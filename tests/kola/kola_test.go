@@ -229,6 +229,13 @@ func TestVMGuardFires(t *testing.T) {
 		t.Fatalf("both boots should reach the checks: %v", err)
 	}
 	t.Logf("boots: %+v", res.Boots)
+	// Both signs must show on their own, so neither is blind.
+	if len(res.Boots) != 2 {
+		t.Fatalf("want 2 boots, got %d", len(res.Boots))
+	}
+	if b := res.Boots[1]; b.FirstBoot || b.Provisioned != "yes" || b.BootID == "" || b.ResultBootID != b.BootID {
+		t.Fatalf("boot 2 should be a later boot whose journal and result file both show provisioning: %+v", b)
+	}
 	err = CheckProvisionedOnce(res.Boots)
 	if err == nil || !strings.Contains(err.Error(), "boot 2 provisioned again") {
 		t.Fatalf("want the guard to report boot 2 provisioning again, got %v", err)
