@@ -105,6 +105,11 @@ func runStage(name string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "provision %s: unexpected argument %q\n", name, fs.Arg(0))
 		return exitUsage
 	}
+	// An empty --root would make the current directory the target.
+	if f.root == "" {
+		fmt.Fprintf(stderr, "provision %s: --root must not be empty\n", name)
+		return exitUsage
+	}
 	// Only these stages work inside the root; the others may run before
 	// it exists.
 	if name == "mount" || name == "files" || name == "umount" {

@@ -751,7 +751,7 @@ func (r *Root) HardLink(target, path string) error {
 	tmp := tmpName(name)
 	defer doneTmp(tmp)
 	if err := unix.Linkat(tfd, tname, pfd, tmp, 0); err != nil {
-		return r.pathErr("link", path, fmt.Errorf("to %s: %w", target, err))
+		return r.pathErr("link", path, fmt.Errorf("to %s: %w", quoteIfNeeded(target), err))
 	}
 	if err := r.replace(pfd, tmp, name); err != nil {
 		unix.Unlinkat(pfd, tmp, 0)

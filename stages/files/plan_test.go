@@ -280,3 +280,18 @@ func TestDirectoryOnSymlinkToDirectory(t *testing.T) {
 	checkNode(t, root, wantNode{path: "opt", mode: os.ModeSymlink | 0o777, target: "/var/opt"})
 	checkNode(t, root, wantNode{path: "var/opt", mode: os.ModeDir | 0o700, uid: 900})
 }
+
+// TestParentReplacedByDirectory: a file standing where a parent must go is
+// fine when a directory entry of the config replaces it (overwrite).
+func TestParentReplacedByDirectory(t *testing.T) {
+	root := newRoot(t)
+	if err := os.WriteFile(filepath.Join(root, "blocker"), []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	body := `,"storage":{"directories":[{"path":"/blocker","overwrite":true}],"files":[{"path":"/blocker/child","contents":{"source":"data:,c"}}]}`
+	if err := apply(t, root, "3.4.0", body); err != nil {
+		t.Fatal(err)
+	}
+	checkNode(t, root, wantNode{path: "blocker", mode: os.ModeDir | 0o755})
+	checkNode(t, root, wantNode{path: "blocker/child", mode: 0o644, contents: ptr("c")})
+}

@@ -443,3 +443,27 @@ func TestStaleTempFileRemoved(t *testing.T) {
 		}
 	}
 }
+
+// TestStageRootFlag: every stage command refuses an empty --root, and the
+// files stage follows a symlinked one.
+func TestStageRootFlag(t *testing.T) {
+	for _, stage := range []string{"kargs", "disks", "mount", "files", "umount"} {
+		r := run(t, stage, "--root", "", "--config-cache", filepath.Join(t.TempDir(), "none.json"))
+		if r.code != 2 || !strings.Contains(r.output, "--root must not be empty") {
+			t.Errorf("%s with an empty --root: exit %d:\n%s", stage, r.code, r.output)
+		}
+	}
+	root := newRoot(t)
+	link := filepath.Join(t.TempDir(), "sysroot")
+	if err := os.Symlink(root, link); err != nil {
+		t.Fatal(err)
+	}
+	cache := filepath.Join(t.TempDir(), "config.json")
+	if err := os.WriteFile(cache, []byte(`{"ignition":{"version":"3.4.0"},"storage":{"files":[{"path":"/etc/y","contents":{"source":"data:,y"}}]}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, "files", "--root", link, "--config-cache", cache); r.code != 0 {
+		t.Fatalf("files through a symlinked root: exit %d:\n%s", r.code, r.output)
+	}
+	checkContents(t, filepath.Join(root, "etc/y"), "y")
+}
