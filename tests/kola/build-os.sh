@@ -64,7 +64,7 @@ initrd /initrd.img
 options root=LABEL=root rw console=ttyS0 quiet
 ENTRY
   ln -sf /lib/systemd/system/multi-user.target "$dir/etc/systemd/system/default.target"
-  install -m 0755 "$repo/tests/kola/kola-check" "$dir/usr/local/bin/kola-check"
+  install -D -m 0755 "$repo/tests/kola/kola-check" "$dir/usr/lib/kola/kola-check"
   install -m 0644 "$repo/tests/kola/kola-check.service" "$dir/etc/systemd/system/kola-check.service"
   mkdir -p "$dir/etc/systemd/system/multi-user.target.wants"
   ln -sf /etc/systemd/system/kola-check.service "$dir/etc/systemd/system/multi-user.target.wants/kola-check.service"

@@ -22,6 +22,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"text/template"
 	"time"
 
 	"github.com/kindling-dev/kindling/transpile"
@@ -44,8 +45,21 @@ type Spec struct {
 	// passed only while the root carries /boot/kindling.firstboot, as a
 	// boot loader would.
 	Boots int `json:"boots"`
-	// KernelArgs are added to every boot's command line.
+	// KernelArgs are added to every boot's command line. They are Go
+	// templates: {{.ServerURL}} is the URL of the host's HTTP server as the
+	// guest sees it (http://10.0.2.2:PORT), {{.Port}} its port.
 	KernelArgs []string `json:"kernelArgs"`
+	// Platform is the kindling.platform.id of a first boot: "metal" for
+	// the url delivery, "qemu" otherwise unless set.
+	Platform string `json:"platform"`
+	// Network gives the VM QEMU user networking, through which it reaches
+	// the host's HTTP server. The url delivery and kernel arguments that
+	// use {{.ServerURL}} turn it on by themselves.
+	Network bool `json:"network"`
+	// Fetched names files of the test directory (or "config.ign", the
+	// config as delivered) the VM must have fetched from the host's HTTP
+	// server by the end of the test.
+	Fetched []string `json:"fetched"`
 	// ExpectReboot: the first boot must end with Kindling rebooting the
 	// machine (changed kernel arguments) instead of reaching the real
 	// root; the boots after it run the checks.
@@ -68,9 +82,27 @@ type Disk struct {
 // Result is what one test run produced.
 type Result struct {
 	Consoles  []string // serial console output of each boot
+	Boots     []Boot   // what each boot showed of provisioning
 	RootImage string
 	Disks     map[string]string // disk name -> image file
 	Elapsed   []time.Duration
+	Served    map[string]int // name -> times the host's HTTP server served it
+}
+
+// Boot is what the harness learned about one boot, for the check that a
+// machine is provisioned on its first boot only (CheckProvisionedOnce).
+type Boot struct {
+	// FirstBoot: kindling.firstboot was on the command line.
+	FirstBoot bool
+	// BootID is the kernel's boot id, printed by kola-check; empty when
+	// the boot never reached the real root's multi-user target.
+	BootID string
+	// Provisioned is "yes" when the boot's journal shows the files stage,
+	// "no" when it does not, empty when kola-check did not run.
+	Provisioned string
+	// ResultBootID is the provisioningBootID of the root image's
+	// /etc/.kindling-result.json after the boot; empty without one.
+	ResultBootID string
 }
 
 // Env locates the built test OS.
@@ -93,6 +125,11 @@ func (e Env) Run(ctx context.Context, dir string) (*Result, error) {
 	if err := copySparse(filepath.Join(e.Cache, "root.img"), res.RootImage); err != nil {
 		return nil, err
 	}
+	if script := filepath.Join(dir, "prepare-root.sh"); fileExists(script) {
+		if err := prepareRoot(script, res.RootImage); err != nil {
+			return nil, err
+		}
+	}
 	for _, d := range spec.Disks {
 		img := filepath.Join(e.WorkDir, "disk-"+d.Name+".img")
 		if err := makeDisk(img, d); err != nil {
@@ -104,7 +141,14 @@ func (e Env) Run(ctx context.Context, dir string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer srv.Close()
+	defer func() {
+		srv.Close()
+		res.Served = srv.served()
+	}()
+	kargs, err := renderArgs(spec.KernelArgs, srv.port)
+	if err != nil {
+		return nil, fmt.Errorf("%s/test.json: kernelArgs: %w", dir, err)
+	}
 
 	configName := "config.json"
 	if !fileExists(filepath.Join(dir, configName)) && fileExists(filepath.Join(dir, "config.yaml")) {
@@ -125,27 +169,32 @@ func (e Env) Run(ctx context.Context, dir string) (*Result, error) {
 	if err := os.WriteFile(configFile, config, 0o600); err != nil {
 		return nil, err
 	}
+	// The config as delivered is also served as config.ign, for kernel
+	// arguments like ignition.config.url={{.ServerURL}}/config.ign.
+	srv.override("config.ign", config)
 	for boot := 0; boot < spec.Boots; boot++ {
 		firstBoot, err := hasStamp(res.RootImage)
 		if err != nil {
 			return res, err
 		}
 		args := []string{"root=LABEL=root", "rw", "console=ttyS0", "panic=-1", "systemd.show_status=1"}
-		args = append(args, spec.KernelArgs...)
+		args = append(args, kargs...)
 		if firstBoot {
-			args = append(args, "kindling.firstboot")
+			args = append(args, "kindling.firstboot", "kindling.platform.id="+spec.platform())
 			if spec.Delivery == "url" {
 				// Bare metal: the config URL comes from the command line.
-				args = append(args, "kindling.platform.id=metal",
-					fmt.Sprintf("kindling.config.url=http://10.0.2.2:%d/%s", srv.port, configName))
-			} else {
-				args = append(args, "kindling.platform.id=qemu")
+				args = append(args, fmt.Sprintf("kindling.config.url=%s/%s", guestURL(srv.port), configName))
 			}
 		}
 		start := time.Now()
 		console, err := e.boot(ctx, spec, res, args, configFile, dir)
 		res.Consoles = append(res.Consoles, console)
 		res.Elapsed = append(res.Elapsed, time.Since(start))
+		b, infoErr := bootInfo(console, firstBoot, res.RootImage)
+		res.Boots = append(res.Boots, b)
+		if infoErr != nil && err == nil {
+			err = infoErr
+		}
 		if boot == 0 && spec.ExpectReboot {
 			err = wantReboot(console, err)
 		}
@@ -154,6 +203,56 @@ func (e Env) Run(ctx context.Context, dir string) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// platform is the kindling.platform.id of a first boot.
+func (s Spec) platform() string {
+	switch {
+	case s.Platform != "":
+		return s.Platform
+	case s.Delivery == "url":
+		return "metal"
+	}
+	return "qemu"
+}
+
+// network reports whether the VM gets a network card: whenever the test
+// needs the host's HTTP server.
+func (s Spec) network() bool {
+	if s.Network || s.Delivery == "url" {
+		return true
+	}
+	for _, a := range s.KernelArgs {
+		if strings.Contains(a, ".ServerURL") {
+			return true
+		}
+	}
+	return false
+}
+
+// guestURL is the host's HTTP server as the guest sees it: QEMU user
+// networking maps 10.0.2.2 to the host's loopback, where it listens.
+func guestURL(port int) string { return fmt.Sprintf("http://10.0.2.2:%d", port) }
+
+// renderArgs expands the templates in test.json's kernel arguments.
+func renderArgs(args []string, port int) ([]string, error) {
+	data := struct {
+		ServerURL string
+		Port      int
+	}{guestURL(port), port}
+	out := make([]string, 0, len(args))
+	for _, a := range args {
+		tmpl, err := template.New("arg").Option("missingkey=error").Parse(a)
+		if err != nil {
+			return nil, err
+		}
+		var b strings.Builder
+		if err := tmpl.Execute(&b, data); err != nil {
+			return nil, err
+		}
+		out = append(out, b.String())
+	}
+	return out, nil
 }
 
 func readSpec(dir string) (Spec, error) {
@@ -205,7 +304,7 @@ func (e Env) boot(ctx context.Context, spec Spec, res *Result, args []string, co
 	if check := filepath.Join(dir, "check.sh"); fileExists(check) {
 		qargs = append(qargs, "-fw_cfg", "name=opt/kindling.test/check,file="+check)
 	}
-	if spec.Delivery == "url" {
+	if spec.network() {
 		// User networking: the guest reaches the host's loopback as 10.0.2.2.
 		qargs = append(qargs, "-nic", "user,model=virtio-net-pci")
 	} else {
@@ -366,6 +465,17 @@ func serveDir(dir string) (*server, error) {
 }
 
 func (s *server) Close() { s.srv.Close() }
+
+// served is a copy of the request counts by name.
+func (s *server) served() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.hits))
+	for k, v := range s.hits {
+		out[k] = v
+	}
+	return out
+}
 
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name := filepath.Base(r.URL.Path)
