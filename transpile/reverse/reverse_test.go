@@ -1,0 +1,144 @@
+package reverse
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kindling-dev/kindling/transpile"
+)
+
+// wildDir is the corpus of published configs beside the repository.
+func wildDir(t *testing.T, sub string) string {
+	dir := filepath.Join("..", "..", "..", "shared", "wild-configs", sub)
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("no corpus: %v", err)
+	}
+	return dir
+}
+
+// Every published JSON config comes back from YAML unchanged; Reverse
+// checks that itself, so an error here is a failed round trip.
+func TestWildConfigsRoundTrip(t *testing.T) {
+	dir := wildDir(t, "ign")
+	names, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if len(names) == 0 {
+		t.Fatal("empty corpus")
+	}
+	folded, literal, reversed := 0, 0, 0
+	for _, name := range names {
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := Reverse(src, Options{})
+		if err != nil {
+			if res.Report.IsFatal() {
+				continue // not a valid config: nothing to reverse
+			}
+			t.Errorf("%s: %v", filepath.Base(name), err)
+			continue
+		}
+		folded += res.Folded
+		literal += res.Literal
+		reversed++
+		if !strings.HasPrefix(string(res.YAML), "variant: fcos\nversion: ") {
+			t.Errorf("%s: header: %.40q", filepath.Base(name), res.YAML)
+		}
+	}
+	t.Logf("%d of %d configs reversed; %d contents folded, %d kept literal", reversed, len(names), folded, literal)
+	if folded == 0 || reversed < len(names)*3/4 {
+		t.Error("too little of the corpus reversed or folded")
+	}
+}
+
+func TestFoldInline(t *testing.T) {
+	src := `{"ignition":{"version":"3.0.0"},"storage":{"files":[
+{"path":"/etc/motd","mode":420,"contents":{"source":"data:,Hello%20world%0A"}},
+{"path":"/etc/b64","contents":{"source":"data:text/plain;base64,aGVsbG8K"}},
+{"path":"/bin/blob","contents":{"source":"data:;base64,AAEC"}}]},
+"systemd":{"units":[{"name":"a.service","contents":"[Service]\nExecStart=/bin/true %i\n"}]}}`
+	res, err := Reverse([]byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := string(res.YAML)
+	for _, want := range []string{"variant: fcos\nversion: 1.0.0\n", "inline: |\n", "Hello world", "mode: 0644", "source: data:;base64,AAEC", "ExecStart=/bin/true %i"} {
+		if !strings.Contains(y, want) {
+			t.Errorf("YAML lacks %q:\n%s", want, y)
+		}
+	}
+	if strings.Contains(y, "ignition:") {
+		t.Errorf("empty ignition section written:\n%s", y)
+	}
+	// The base64 text folds only if it translates back to the same URL;
+	// the dialect would write percent encoding, so it stays literal.
+	if res.Folded != 1 || res.Literal != 2 {
+		t.Errorf("folded %d, literal %d:\n%s", res.Folded, res.Literal, y)
+	}
+}
+
+func TestVersionsMap(t *testing.T) {
+	for spec, want := range map[string]string{"3.1.0": "1.1.0", "3.2.0": "1.3.0", "3.3.0": "1.4.0", "3.4.0": "1.5.0", "3.5.0": "1.6.0", "3.6.0": "1.7.0"} {
+		res, err := Reverse([]byte(`{"ignition":{"version":"`+spec+`"}}`), Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", spec, err)
+		}
+		if string(res.YAML) != "variant: fcos\nversion: "+want+"\n" {
+			t.Errorf("%s: %q", spec, res.YAML)
+		}
+	}
+	if _, err := Reverse([]byte(`{"ignition":{"version":"3.4.0"}}`), Options{Variant: "nope"}); err == nil {
+		t.Error("unknown variant accepted")
+	}
+	if _, err := Reverse([]byte(`{"ignition":{"version":"2.2.0"}}`), Options{}); err == nil {
+		t.Error("spec 2 accepted")
+	}
+}
+
+func TestFilesDir(t *testing.T) {
+	// A config as the dialect writes it: a gzip-compressed text and a
+	// binary file, both back as local files, byte for byte.
+	in := t.TempDir()
+	blob := []byte(strings.Repeat("\x80\xff\x01", 20))
+	os.WriteFile(filepath.Join(in, "blob"), blob, 0o644)
+	yml := "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /etc/motd\n      contents:\n        inline: " +
+		strings.Repeat("hello ", 200) + "\n    - path: /usr/lib/blob\n      contents:\n        local: blob\n"
+	src, _, err := transpile.Translate([]byte(yml), transpile.Options{FilesDir: in})
+	if err != nil || !strings.Contains(string(src), `"compression":"gzip"`) {
+		t.Fatalf("setup: %v %s", err, src)
+	}
+	dir := t.TempDir()
+	res, err := Reverse(src, Options{FilesDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "usr/lib/blob")); string(b) != string(blob) {
+		t.Errorf("blob %q", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "etc/motd")); string(b) != strings.TrimSpace(strings.Repeat("hello ", 200)) {
+		t.Errorf("motd %q", b)
+	}
+	if res.Folded != 2 || !strings.Contains(string(res.YAML), "local: usr/lib/blob") || strings.Contains(string(res.YAML), "gzip") {
+		t.Errorf("folded %d, YAML:\n%s", res.Folded, res.YAML)
+	}
+	// Checked once more from the outside: the YAML gives the JSON back.
+	out, _, err := transpile.Translate(res.YAML, transpile.Options{FilesDir: dir})
+	if err != nil || string(out) != string(src) {
+		t.Fatalf("%v\n%s\n%s", err, out, src)
+	}
+	// A file already there with other bytes is never overwritten.
+	os.WriteFile(filepath.Join(dir, "etc/motd"), []byte("mine"), 0o644)
+	if _, err := Reverse(src, Options{FilesDir: dir}); err == nil || !strings.Contains(err.Error(), "not overwritten") {
+		t.Errorf("overwrote: %v", err)
+	}
+}
+
+func TestSnake(t *testing.T) {
+	for in, want := range map[string]string{"sshAuthorizedKeys": "ssh_authorized_keys", "sizeMiB": "size_mib", "typeGuid": "type_guid", "httpHeaders": "http_headers", "tpm2": "tpm2", "noProxy": "no_proxy"} {
+		if got := snake(in); got != want {
+			t.Errorf("%s: %s", in, got)
+		}
+	}
+}
