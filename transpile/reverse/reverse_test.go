@@ -3,6 +3,7 @@ package reverse
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -140,5 +141,58 @@ func TestSnake(t *testing.T) {
 		if got := snake(in); got != want {
 			t.Errorf("%s: %s", in, got)
 		}
+	}
+}
+
+// The examples of the Ignition docs (kept per spec version by the config
+// package) all reverse, with their version's dialect header.
+func TestSpecExamples(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("..", "..", "config", "testdata", "spec-examples", "*", "*.json"))
+	if len(files) < 50 {
+		t.Fatalf("only %d spec examples", len(files))
+	}
+	for _, file := range files {
+		src, _ := os.ReadFile(file)
+		version := filepath.Base(filepath.Dir(file))
+		res, err := Reverse(src, Options{})
+		if err != nil {
+			t.Errorf("%s/%s: %v", version, filepath.Base(file), err)
+			continue
+		}
+		if want := "version: " + variantFor["fcos"][version] + "\n"; !strings.Contains(string(res.YAML), want) {
+			t.Errorf("%s/%s: lacks %q", version, filepath.Base(file), want)
+		}
+	}
+}
+
+var yamlBlock = regexp.MustCompile("(?s)```yaml\n(.*?)```")
+
+// The dialect examples of docs/transpile (fcos variant) go to JSON and
+// back to YAML; the YAML translates to the same JSON, and every inline
+// text the dialect encoded folds back to inline text.
+func TestDocsExamplesBack(t *testing.T) {
+	docs := filepath.Join("..", "..", "docs", "transpile")
+	text, err := os.ReadFile(filepath.Join(docs, "fcos.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, m := range yamlBlock.FindAllSubmatch(text, -1) {
+		src, _, err := transpile.Translate(m[1], transpile.Options{FilesDir: filepath.Join(docs, "files")})
+		if err != nil {
+			continue // examples of errors
+		}
+		res, err := Reverse(src, Options{})
+		if err != nil {
+			t.Errorf("%v\n%s", err, m[1])
+			continue
+		}
+		if res.Literal != 0 && !strings.Contains(string(m[1]), "local:") && !strings.Contains(string(m[1]), "source:") {
+			t.Errorf("%d contents kept literal:\n%s", res.Literal, res.YAML)
+		}
+		n++
+	}
+	if n < 5 {
+		t.Fatalf("only %d examples", n)
 	}
 }
