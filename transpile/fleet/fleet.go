@@ -19,6 +19,7 @@ import (
 	"sync"
 
 	"github.com/kindling-dev/kindling/config"
+	"github.com/kindling-dev/kindling/config/report"
 	"github.com/kindling-dev/kindling/transpile"
 	"github.com/kindling-dev/kindling/transpile/template"
 )
@@ -42,6 +43,11 @@ type Options struct {
 	// shared file, and each node gets a small config from the last input
 	// that merges the base from SharedURL, pinned by its sha512 hash.
 	SharedURL string
+	// Warn, when set, receives the findings of a translation that
+	// succeeded with warnings: the template's file, the node ("" for the
+	// shared base), the rendered text the positions refer to. It may be
+	// called from several goroutines at once.
+	Warn func(file, node string, rendered []byte, rep report.Report)
 }
 
 // Generator renders configs for nodes. It is safe for concurrent use.
@@ -135,6 +141,8 @@ func (g *Generator) translate(inputs []*template.Template, n Node) ([]byte, erro
 		res := transpile.TranslateConfig(src, g.opts.Transpile)
 		if res.Report.IsFatal() || g.opts.Transpile.Strict && res.Report.HasWarnings() {
 			problems = append(problems, describe(t.Name(), n.Name, src, res))
+		} else if res.Report.HasWarnings() && g.opts.Warn != nil {
+			g.opts.Warn(t.Name(), n.Name, src, res.Report)
 		}
 		results = append(results, res)
 	}
