@@ -61,6 +61,8 @@ type Result struct {
 	// files; Literal counts those kept as data URLs because folding
 	// would have changed the config.
 	Folded, Literal int
+	// Sugar counts entries written as sugar (with_mount_unit).
+	Sugar int
 }
 
 // Reverse turns a JSON config into the YAML dialect.
@@ -124,6 +126,12 @@ func Reverse(src []byte, opts Options) (Result, error) {
 	}
 	if !reflect.DeepEqual(want, got) {
 		return res, fmt.Errorf("the YAML written translates to a different config (%s)", firstDifference(want, got, ""))
+	}
+	if n := foldMountUnits(doc, want, opts); n > 0 {
+		res.Sugar += n
+		if out, _, err = roundTrip(doc, opts); err != nil {
+			return res, err
+		}
 	}
 	res.YAML = out
 	res.Folded = f.count()

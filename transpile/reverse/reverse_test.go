@@ -27,7 +27,7 @@ func TestWildConfigsRoundTrip(t *testing.T) {
 	if len(names) == 0 {
 		t.Fatal("empty corpus")
 	}
-	folded, literal, reversed := 0, 0, 0
+	folded, literal, reversed, sugar := 0, 0, 0, 0
 	for _, name := range names {
 		src, err := os.ReadFile(name)
 		if err != nil {
@@ -43,12 +43,13 @@ func TestWildConfigsRoundTrip(t *testing.T) {
 		}
 		folded += res.Folded
 		literal += res.Literal
+		sugar += res.Sugar
 		reversed++
 		if !strings.HasPrefix(string(res.YAML), "variant: fcos\nversion: ") {
 			t.Errorf("%s: header: %.40q", filepath.Base(name), res.YAML)
 		}
 	}
-	t.Logf("%d of %d configs reversed; %d contents folded, %d kept literal", reversed, len(names), folded, literal)
+	t.Logf("%d of %d configs reversed; %d contents folded, %d kept literal, %d mount units as with_mount_unit", reversed, len(names), folded, literal, sugar)
 	if folded == 0 || reversed < len(names)*3/4 {
 		t.Error("too little of the corpus reversed or folded")
 	}
@@ -194,5 +195,50 @@ func TestDocsExamplesBack(t *testing.T) {
 	}
 	if n < 5 {
 		t.Fatalf("only %d examples", n)
+	}
+}
+
+// Mount and swap units that with_mount_unit generates fold back into the
+// sugar; a unit the author changed stays a unit.
+func TestFoldMountUnits(t *testing.T) {
+	yml := `variant: fcos
+version: 1.5.0
+storage:
+  filesystems:
+    - device: /dev/disk/by-partlabel/var
+      format: xfs
+      path: /var/lib/my-data
+      with_mount_unit: true
+    - device: /dev/disk/by-partlabel/swap
+      format: swap
+      with_mount_unit: true
+    - device: /dev/disk/by-partlabel/srv
+      format: ext4
+      path: /srv
+systemd:
+  units:
+    - name: srv.mount
+      enabled: true
+      contents: |
+        [Mount]
+        What=/dev/disk/by-partlabel/srv
+        Where=/srv
+`
+	src, _, err := transpile.Translate([]byte(yml), transpile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Reverse(src, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := string(res.YAML)
+	if res.Sugar != 2 || strings.Count(y, "with_mount_unit: true") != 2 || !strings.Contains(y, "name: srv.mount") || strings.Contains(y, "var-lib-my\\x2ddata.mount") {
+		t.Fatalf("sugar %d:\n%s", res.Sugar, y)
+	}
+	for in, want := range map[string]string{"/var/lib/my-data": `var-lib-my\x2ddata`, "/": "-", "//a//b/": "a-b", "/.x/y.z": `\x2ex-y.z`} {
+		if got := escapePath(in); got != want {
+			t.Errorf("%s: %s", in, got)
+		}
 	}
 }
