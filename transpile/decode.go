@@ -218,15 +218,22 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path report.Path, patter
 		return
 	}
 	if isNull(n) {
+		if v.Kind() == reflect.Struct && path != nil {
+			// Butane's position tracking sees a scalar where its schema
+			// has a mapping, and says so; the value is simply empty.
+			d.warnAt(n, path, "null where a mapping belongs: nothing is set here, and positions may be inexact (Butane warns alike)")
+		}
 		return
 	}
 	d.mark(path, n)
-	if alias.Kind == yaml.AliasNode && isStruct(v.Type()) {
-		// Butane's position tracking does not follow aliases: it warns
-		// that an aliased mapping cannot be checked key by key, and
-		// reports none of its unknown keys. Do the same so --strict
-		// fails alike.
-		d.warnAt(alias, path, "an alias of a mapping: keys inside it are not checked and positions may be inexact (Butane warns alike)")
+	if alias.Kind == yaml.AliasNode && n.Kind != yaml.ScalarNode {
+		// Butane's position tracking does not follow aliases: it
+		// reports no unknown key inside an aliased mapping or list, and
+		// warns that an aliased mapping cannot be checked key by key.
+		// Do the same so --strict fails alike.
+		if isStruct(v.Type()) {
+			d.warnAt(alias, path, "an alias of a mapping: keys inside it are not checked and positions may be inexact (Butane warns alike)")
+		}
 		d.quiet++
 		defer func() { d.quiet-- }()
 	}
@@ -498,27 +505,47 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path report.Path, 
 			seen[k.Value] = k
 			vals[k.Value] = val
 		}
-		if f, ok := fields[k.Value]; ok {
-			d.decodeField(k, val, v, f, path, pattern)
-			continue
+		if d.merged[k] {
+			// Butane never sees what a merge key brings in, so it
+			// reports no unknown key below it.
+			d.quiet++
 		}
-		if s, ok := sugars[k.Value]; ok {
-			if !d.sugarAvailable(s, k.Value, pattern) {
-				// Butane's schema for this version lacks the key: it is
-				// an unused key there, a warning, not an error.
-				d.warnAt(k, path.Append(k.Value), "unknown key %q: %s is not in %s", k.Value, k.Value, d.name)
-				continue
-			}
-			s.apply(d, k, val, v, path, pattern)
-			continue
-		}
-		if d.quiet == 0 && !d.merged[k] {
-			d.warnAt(k, path.Append(k.Value), "unknown key %q%s", k.Value, suggest(k.Value, fields, sugars))
+		d.decodePair(k, val, v, fields, sugars, path, pattern)
+		if d.merged[k] {
+			d.quiet--
 		}
 	}
 	if fin := finishers[v.Type()]; fin != nil {
 		d.vals = vals
 		fin(d, n, v, path, pattern, seen)
+	}
+}
+
+// decodePair decodes one key of a struct: a field, available sugar, or
+// an unknown key (a warning where Butane would see it).
+func (d *decoder) decodePair(k, val *yaml.Node, v reflect.Value, fields map[string]*field, sugars map[string]sugarKey, path report.Path, pattern string) {
+	if f, ok := fields[k.Value]; ok {
+		d.decodeField(k, val, v, f, path, pattern)
+		return
+	}
+	if s, ok := sugars[k.Value]; ok {
+		if !d.sugarAvailable(s, k.Value, pattern) {
+			// Butane's schema for this version lacks the key: it is
+			// an unused key there, a warning, not an error.
+			d.unknownKey(k, path, "unknown key %q: %s is not in %s", k.Value, k.Value, d.name)
+			return
+		}
+		s.apply(d, k, val, v, path, pattern)
+		return
+	}
+	d.unknownKey(k, path, "unknown key %q%s", k.Value, suggest(k.Value, fields, sugars))
+}
+
+// unknownKey warns about a key Butane's schema lacks, unless Butane could
+// not see it either (inside an alias or brought by a merge key).
+func (d *decoder) unknownKey(k *yaml.Node, path report.Path, format string, args ...any) {
+	if d.quiet == 0 && !d.merged[k] {
+		d.warnAt(k, path.Append(k.Value), format, args...)
 	}
 }
 
@@ -550,7 +577,7 @@ func (d *decoder) decodeField(k, val *yaml.Node, v reflect.Value, f *field, path
 	childPath := path.Append(f.jsonName)
 	if since := config.FieldSince(childPattern); d.vv.spec.Less(since) {
 		// Unused in Butane's schema of this version: a warning.
-		d.warnAt(k, childPath, "unknown key %q: %s is not in %s (it needs spec %s); it is ignored", k.Value, k.Value, d.name, since)
+		d.unknownKey(k, path, "unknown key %q: %s is not in %s (it needs spec %s); it is ignored", k.Value, k.Value, d.name, since)
 		return
 	}
 	if d.forbidden(childPattern) {

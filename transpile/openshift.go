@@ -200,6 +200,11 @@ func (d *decoder) checkMCO(cfg *config.Config, kargs []string) {
 			d.errorPath(report.Path{"storage", "files", i, "mode"}, "the machine-config operator does not support setuid, setgid or sticky bits")
 		}
 	}
+	for i, u := range cfg.Passwd.Users {
+		if u.Name != "core" {
+			d.errorPath(report.Path{"passwd", "users", i, "name"}, "%s only manages the user core, not %q", d.name, u.Name)
+		}
+	}
 	if minor >= 19 && !slices.Contains(kargs, cexKeyArg) {
 		for _, l := range st.Luks {
 			if l.Name == "root" && l.Cex.Enabled != nil && *l.Cex.Enabled {

@@ -196,9 +196,6 @@ func finishUser(d *decoder, n *yaml.Node, v reflect.Value, path report.Path, _ s
 			d.errorAt(k, path.Append(key), "%s is not supported by %s (only the core user's keys and password are managed)", key, d.name)
 		}
 	}
-	if name := v.FieldByName("Name").String(); name != "core" {
-		d.errorAt(n, path.Append("name"), "%s only manages the user core, not %q", d.name, name)
-	}
 }
 
 func withMountUnit(d *decoder, k, v *yaml.Node, parent reflect.Value, path report.Path, _ string) {

@@ -195,13 +195,44 @@ func (d *decoder) header(root *yaml.Node) (*yaml.Node, bool) {
 		d.errorAt(variant, report.Path{"variant"}, "unknown variant %q (known: %s)", variant.Value, strings.Join(sortedKeys(variants), ", "))
 		return nil, false
 	}
-	vv, ok := versions[version.Value]
+	vv, ok := versions[normalVersion(version.Value)]
 	if !ok {
 		d.errorAt(version, report.Path{"version"}, "%s has no version %q (known: %s)", variant.Value, version.Value, strings.Join(sortedKeys(versions), ", "))
 		return nil, false
 	}
 	d.vv, d.name = vv, variant.Value+" "+version.Value
 	return body, !d.rep.IsFatal()
+}
+
+var semverIdent = regexp.MustCompile(`^[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*$`)
+
+// normalVersion writes a dialect version the way Butane reads it before
+// looking it up: MAJOR.MINOR.PATCH as decimal numbers (so 1.06.0 and
+// +1.6.0 are 1.6.0), with its pre-release and build parts. Text that is no
+// such version is returned as it is, and then found in no table.
+func normalVersion(s string) string {
+	rest, build, _ := strings.Cut(s, "+")
+	rest, pre, _ := strings.Cut(rest, "-")
+	parts := strings.SplitN(rest, ".", 3)
+	if len(parts) != 3 || pre != "" && !semverIdent.MatchString(pre) || build != "" && !semverIdent.MatchString(build) {
+		return s
+	}
+	var nums [3]int64
+	for i, p := range parts {
+		n, err := strconv.ParseInt(p, 10, 64)
+		if err != nil {
+			return s
+		}
+		nums[i] = n
+	}
+	out := fmt.Sprintf("%d.%d.%d", nums[0], nums[1], nums[2])
+	if pre != "" {
+		out += "-" + pre
+	}
+	if build != "" {
+		out += "+" + build
+	}
+	return out
 }
 
 func sortedKeys[V any](m map[string]V) []string {

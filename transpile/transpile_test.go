@@ -384,3 +384,18 @@ func TestLocalFIFO(t *testing.T) {
 		t.Fatal("translation blocked on a FIFO")
 	}
 }
+
+// TestVersionSpellings: versions are read as numbers, as Butane reads them.
+func TestVersionSpellings(t *testing.T) {
+	for in, want := range map[string]string{
+		"1.6.0": "1.6.0", "1.06.0": "1.6.0", "+1.6.0": "+1.6.0", "1.0.00": "1.0.0", "1.6.0+": "1.6.0",
+		"1.8.0-experimental": "1.8.0-experimental", "1.6": "1.6", "1.6.0-": "1.6.0", "x.y.z": "x.y.z",
+	} {
+		if got := normalVersion(in); got != want {
+			t.Errorf("normalVersion(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if _, rep, err := Translate([]byte("variant: fcos\nversion: 1.05.0\n"), Options{Strict: true}); err != nil {
+		t.Errorf("1.05.0 should read as 1.5.0: %v\n%s", err, rep)
+	}
+}

@@ -394,8 +394,15 @@ var intentional = []struct {
 		// Spec 3.0's config and CA references print a missing source
 		// as "source": null; Kindling leaves the key out. Ignition
 		// reads both the same way.
-		compat: "Null fields in spec 3.0 output",
+		compat: "Null fields in spec 3.0 output (and link targets before 3.3.0)",
 		only:   regexp.MustCompile(`^\$\.[^:]+:\n\s+butane\s+null\n\s+kindling \(absent\)$`),
+	},
+	{
+		// Specs before 3.3 declare a link's target as a plain string:
+		// Butane prints "target": "" for target: null; Kindling leaves
+		// the key out (and its validator refuses the link).
+		compat: "Null fields in spec 3.0 output (and link targets before 3.3.0)",
+		only:   regexp.MustCompile(`^\$\.storage\.links\.\d+\.target:\n\s+butane\s+""\n\s+kindling \(absent\)$`),
 	},
 	{
 		// Spec 3.2 has a pointer clevis: Butane writes an empty

@@ -34,6 +34,7 @@ var oddScalars = []string{
 }
 
 type mutator struct {
+	graft func() *yaml.Node // a random top-level mapping of another seed
 	r     *rand.Rand
 	nodes []*yaml.Node // every node in document order, aliases excluded
 	pairs [][2]*yaml.Node
@@ -86,7 +87,32 @@ var styles = []yaml.Style{0, yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle, yam
 
 // mutate applies one random operator to the document; it returns its name.
 func (m *mutator) mutate(doc *yaml.Node) string {
-	switch op := m.r.Intn(12); op {
+	switch op := m.r.Intn(14); op {
+	case 12, 13: // graft a top-level section (or a list item) of another seed
+		if m.graft == nil {
+			break
+		}
+		other := m.graft()
+		root := doc.Content[0]
+		if other == nil || len(other.Content) < 2 {
+			break
+		}
+		i := m.r.Intn(len(other.Content)/2) * 2
+		k, v := other.Content[i], other.Content[i+1]
+		if k.Value == "variant" || k.Value == "version" {
+			break
+		}
+		for j := 0; j < len(root.Content); j += 2 {
+			if root.Content[j].Value == k.Value {
+				if root.Content[j+1].Kind == yaml.MappingNode && v.Kind == yaml.MappingNode {
+					root.Content[j+1].Content = append(root.Content[j+1].Content, v.Content...)
+					return "graft-merge"
+				}
+				return ""
+			}
+		}
+		root.Content = append(root.Content, k, v)
+		return "graft"
 	case 10, 11: // another version of the variant, or another variant
 		for _, p := range m.pairs {
 			if p[0].Value == "version" && len(doc.Content) > 0 && m.owns(doc.Content[0], p[0]) {
@@ -255,14 +281,14 @@ func camel(s string) string {
 
 // mutant rewrites src with a few random operators and a random
 // indentation; ok is false when src is not YAML the mutator can hold.
-func mutant(r *rand.Rand, src []byte) (out []byte, ops string, ok bool) {
+func mutant(r *rand.Rand, src []byte, graft func() *yaml.Node) (out []byte, ops string, ok bool) {
 	var doc yaml.Node
 	if yaml.Unmarshal(src, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, "", false
 	}
 	var names []string
 	for k := 1 + r.Intn(3); k > 0; k-- {
-		m := &mutator{r: r}
+		m := &mutator{r: r, graft: graft}
 		collectNodes(m, &doc)
 		if name := m.mutate(&doc); name != "" {
 			names = append(names, name)
@@ -298,10 +324,18 @@ func TestTranspileDiffMutants(t *testing.T) {
 	if testing.Short() {
 		count /= 10
 	}
+	// graft parses a random seed afresh, so grafted nodes are never shared.
+	graft := func() *yaml.Node {
+		var doc yaml.Node
+		if yaml.Unmarshal(seeds[r.Intn(len(seeds))].src, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+			return nil
+		}
+		return doc.Content[0]
+	}
 	var samples []sample
 	for len(samples) < count {
 		s := seeds[r.Intn(len(seeds))]
-		out, ops, ok := mutant(r, s.src)
+		out, ops, ok := mutant(r, s.src, graft)
 		if !ok {
 			continue
 		}
