@@ -186,8 +186,18 @@ func (e *FleetError) Error() string {
 	return b.String()
 }
 
+// extension names a node's file by its output: a JSON config is .ign, an
+// openshift MachineConfig (YAML) is .yaml.
+func extension(data []byte) string {
+	if len(data) > 0 && data[0] != '{' {
+		return ".yaml"
+	}
+	return ".ign"
+}
+
 // RenderAll renders every node with a bounded number of workers. It
-// returns all files (the shared base first, then one NAME.ign per node in
+// returns all files (the shared base first, then one NAME.ign, or
+// NAME.yaml for an openshift MachineConfig, per node in
 // the nodes' order) only if every node succeeded; otherwise a *FleetError.
 func (g *Generator) RenderAll(nodes []Node) ([]File, error) {
 	workers := g.opts.Workers
@@ -204,8 +214,8 @@ func (g *Generator) RenderAll(nodes []Node) ([]File, error) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i].Name = nodes[i].Name + ".ign"
 				out[i].Data, errs[i] = g.Render(nodes[i])
+				out[i].Name = nodes[i].Name + extension(out[i].Data)
 			}
 		}()
 	}

@@ -205,3 +205,34 @@ func TestTemplateLocal(t *testing.T) {
 		t.Fatalf("source %q", src)
 	}
 }
+
+// Values are hostile input: written with json they stay one string
+// whatever they hold, so no node can add keys to its config.
+func TestHostileValuesStayStrings(t *testing.T) {
+	tpl := "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /etc/hostname\n      contents:\n        inline: {{ json .name }}\n"
+	g, err := New([]Input{{"n.yaml", []byte(tpl)}}, Options{Transpile: transpile.Options{Strict: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evil := "x\n    - path: /etc/shadow\n      overwrite: true\n{{ .name }}\"'}"
+	out, err := g.Render(Node{Name: "evil", Values: template.Values{"name": evil}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := parse(t, out)
+	if len(cfg.Storage.Files) != 1 || cfg.Storage.Files[0].Path != "/etc/hostname" {
+		t.Fatalf("value added entries: %s", out)
+	}
+}
+
+func TestOpenshiftNodesAreYAML(t *testing.T) {
+	tpl := "variant: openshift\nversion: 4.16.0\nmetadata:\n  name: {{ .name }}\n  labels:\n    machineconfiguration.openshift.io/role: worker\n"
+	g, err := New([]Input{{"mc.yaml", []byte(tpl)}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := g.RenderAll([]Node{{Name: "w1", Values: template.Values{"name": "w1"}}})
+	if err != nil || files[0].Name != "w1.yaml" || !strings.Contains(string(files[0].Data), "kind: MachineConfig") {
+		t.Fatalf("%v %+v", err, files)
+	}
+}
