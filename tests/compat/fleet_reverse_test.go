@@ -14,6 +14,7 @@ import (
 
 	butane "github.com/coreos/butane/config"
 	butanecommon "github.com/coreos/butane/config/common"
+	ignition "github.com/coreos/ignition/v2/config"
 
 	"github.com/kindling-dev/kindling/transpile"
 	"github.com/kindling-dev/kindling/transpile/reverse"
@@ -58,13 +59,27 @@ func fleetJSON(t *testing.T, data []byte) any {
 	return v
 }
 
+// fleetValidatorDifferences are configs Ignition accepts and config.Parse
+// (on this branch) rejects, so they cannot be reversed: differences of the
+// validator, the Validation area's to settle, not the reverse's.
+var fleetValidatorDifferences = map[string]bool{
+	// sizeMiB 0 beside a partition with shouldExist false: an error here.
+	"coreos__fedora-coreos-config__overlay.d__05core__usr__lib__dracut__modules.d__35coreos-ignition__01-secex.ign": true,
+	// "http:192.168.122.1/..." (no //): Ignition's URL check accepts it.
+	"tchnmf__fcos-ops__bu-templates__node1.cluster-x.local.ign": true,
+}
+
 func TestFleetReverseButaneAgrees(t *testing.T) {
 	agreed := 0
 	for _, name := range fleetCorpus(t) {
 		src, _ := os.ReadFile(name)
 		res, err := reverse.Reverse(src, reverse.Options{})
 		if err != nil {
-			continue // invalid configs; the reverse package's tests cover the rest
+			// Only configs the reference rejects may fail to reverse.
+			if _, rpt, ierr := ignition.Parse(src); ierr == nil && !rpt.IsFatal() && !fleetValidatorDifferences[filepath.Base(name)] {
+				t.Errorf("%s: Ignition accepts it, reverse fails: %v\n%s", filepath.Base(name), err, res.Report)
+			}
+			continue
 		}
 		ours, _, err := transpile.Translate(res.YAML, transpile.Options{})
 		if err != nil {
@@ -79,6 +94,9 @@ func TestFleetReverseButaneAgrees(t *testing.T) {
 		if !reflect.DeepEqual(fleetJSON(t, ours), fleetJSON(t, theirs)) {
 			t.Errorf("%s: Butane translates the reversed YAML differently\nours:   %s\ntheirs: %s", filepath.Base(name), ours, theirs)
 			continue
+		}
+		if fleetValidatorDifferences[filepath.Base(name)] {
+			t.Logf("%s reverses now: remove it from fleetValidatorDifferences", filepath.Base(name))
 		}
 		agreed++
 	}
