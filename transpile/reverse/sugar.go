@@ -8,6 +8,11 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
+// maxSugarTries bounds the translations foldMountUnits makes (one per
+// candidate), so a config of thousands of filesystems reverses in time
+// linear in its size; past it the units stay units.
+const maxSugarTries = 64
+
 // foldMountUnits replaces a filesystem's .mount (or .swap) unit by
 // with_mount_unit: true where the dialect generates exactly that unit:
 // each candidate is tried and kept only if the whole document still
@@ -19,7 +24,7 @@ func foldMountUnits(doc *yaml.Node, want any, opts Options) int {
 	if filesystems == nil || units == nil {
 		return 0
 	}
-	folded := 0
+	folded, tries := 0, 0
 	for _, fs := range filesystems.Content {
 		name := mountUnitName(fs)
 		if name == "" || lookup(fs, "with_mount_unit") != nil {
@@ -28,6 +33,9 @@ func foldMountUnits(doc *yaml.Node, want any, opts Options) int {
 		j := unitIndex(units, name)
 		if j < 0 {
 			continue
+		}
+		if tries++; tries > maxSugarTries {
+			break
 		}
 		unit := units.Content[j]
 		units.Content = append(units.Content[:j:j], units.Content[j+1:]...)
