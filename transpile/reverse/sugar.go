@@ -24,10 +24,16 @@ func foldMountUnits(doc *yaml.Node, want any, opts Options) int {
 	if filesystems == nil || units == nil {
 		return 0
 	}
+	byName := map[string]bool{}
+	for _, u := range units.Content {
+		if n := lookup(u, "name"); n != nil {
+			byName[n.Value] = true
+		}
+	}
 	folded, tries := 0, 0
 	for _, fs := range filesystems.Content {
 		name := mountUnitName(fs)
-		if name == "" || lookup(fs, "with_mount_unit") != nil {
+		if name == "" || !byName[name] || lookup(fs, "with_mount_unit") != nil {
 			continue
 		}
 		j := unitIndex(units, name)
