@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kindling-dev/kindling/config"
 	"github.com/kindling-dev/kindling/config/report"
 	"github.com/kindling-dev/kindling/transpile"
 	"github.com/kindling-dev/kindling/transpile/fleet"
@@ -154,7 +155,7 @@ func runReverse(f *flags, ins []input, stdout, stderr io.Writer) int {
 	res, err := reverse.Reverse(in.src, reverse.Options{Variant: f.fleet.variant, FilesDir: f.filesDir})
 	printReport(stderr, f.format, in, res.Report)
 	if err != nil {
-		if !errors.Is(err, transpile.ErrInvalid) || !res.Report.IsFatal() {
+		if !errors.Is(err, config.ErrInvalid) || !res.Report.IsFatal() {
 			fmt.Fprintln(stderr, "transpile:", err)
 		}
 		return 1

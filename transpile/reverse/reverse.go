@@ -127,7 +127,7 @@ func Reverse(src []byte, opts Options) (Result, error) {
 	if !reflect.DeepEqual(want, got) {
 		return res, fmt.Errorf("the YAML written translates to a different config (%s)", firstDifference(want, got, ""))
 	}
-	if n := foldMountUnits(doc, want, opts); n > 0 {
+	if n := foldMountUnits(doc, want, opts, len(out)); n > 0 {
 		res.Sugar += n
 		if out, _, err = roundTrip(doc, opts); err != nil {
 			return res, err

@@ -8,58 +8,107 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// maxSugarTries bounds the translations foldMountUnits makes (one per
-// candidate), so a config of thousands of filesystems reverses in time
-// linear in its size; past it the units stay units.
-const maxSugarTries = 64
+// maxSugarTries bounds the translations of one-by-one folding (one per
+// candidate), tried only on documents under oneByOneLimit bytes, so a
+// config of thousands of filesystems reverses in time linear in its size.
+const (
+	maxSugarTries = 64
+	oneByOneLimit = 64 << 10
+)
+
+// candidate is a filesystem whose generated unit the config holds.
+type candidate struct {
+	fs   *yaml.Node
+	unit *yaml.Node
+}
 
 // foldMountUnits replaces a filesystem's .mount (or .swap) unit by
 // with_mount_unit: true where the dialect generates exactly that unit:
-// each candidate is tried and kept only if the whole document still
-// translates to want. It returns how many were folded.
-func foldMountUnits(doc *yaml.Node, want any, opts Options) int {
+// first all candidates at once (a config the dialect generated folds in
+// one translation), else, on small documents, each alone; a fold is kept
+// only if the whole document still translates to want. It returns how
+// many were folded.
+func foldMountUnits(doc *yaml.Node, want any, opts Options, size int) int {
 	root := doc.Content[0]
 	filesystems := lookup(root, "storage", "filesystems")
 	units := lookup(root, "systemd", "units")
 	if filesystems == nil || units == nil {
 		return 0
 	}
-	byName := map[string]bool{}
+	byName := map[string]*yaml.Node{}
 	for _, u := range units.Content {
 		if n := lookup(u, "name"); n != nil {
-			byName[n.Value] = true
+			byName[n.Value] = u
 		}
 	}
-	folded, tries := 0, 0
+	var cands []candidate
 	for _, fs := range filesystems.Content {
-		name := mountUnitName(fs)
-		if name == "" || !byName[name] || lookup(fs, "with_mount_unit") != nil {
-			continue
+		if u := byName[mountUnitName(fs)]; u != nil && lookup(fs, "with_mount_unit") == nil {
+			cands = append(cands, candidate{fs, u})
 		}
-		j := unitIndex(units, name)
-		if j < 0 {
-			continue
-		}
-		if tries++; tries > maxSugarTries {
+	}
+	if len(cands) == 0 {
+		return 0
+	}
+	saved := append([]*yaml.Node(nil), units.Content...)
+	for _, c := range cands {
+		fold(units, c)
+	}
+	if same(doc, want, opts) {
+		tidy(root, units)
+		return len(cands)
+	}
+	for _, c := range cands {
+		c.fs.Content = c.fs.Content[:len(c.fs.Content)-2]
+	}
+	units.Content = saved
+	if size > oneByOneLimit {
+		return 0
+	}
+	folded := 0
+	for i, c := range cands {
+		if i == maxSugarTries {
 			break
 		}
-		unit := units.Content[j]
-		units.Content = append(units.Content[:j:j], units.Content[j+1:]...)
-		fs.Content = append(fs.Content, str("with_mount_unit"), &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
-		if _, got, err := roundTrip(doc, opts); err == nil && reflect.DeepEqual(want, got) {
+		before := append([]*yaml.Node(nil), units.Content...)
+		fold(units, c)
+		if same(doc, want, opts) {
 			folded++
 			continue
 		}
-		fs.Content = fs.Content[:len(fs.Content)-2]
-		units.Content = append(units.Content[:j], append([]*yaml.Node{unit}, units.Content[j:]...)...)
+		c.fs.Content = c.fs.Content[:len(c.fs.Content)-2]
+		units.Content = before
 	}
-	if len(units.Content) == 0 {
-		dropKey(lookup(root, "systemd"), "units")
-		if len(lookup(root, "systemd").Content) == 0 {
-			dropKey(root, "systemd")
+	tidy(root, units)
+	return folded
+}
+
+// fold marks the filesystem and drops its unit from the list.
+func fold(units *yaml.Node, c candidate) {
+	c.fs.Content = append(c.fs.Content, str("with_mount_unit"), &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
+	for j, u := range units.Content {
+		if u == c.unit {
+			units.Content = append(units.Content[:j:j], units.Content[j+1:]...)
+			return
 		}
 	}
-	return folded
+}
+
+func same(doc *yaml.Node, want any, opts Options) bool {
+	_, got, err := roundTrip(doc, opts)
+	return err == nil && reflect.DeepEqual(want, got)
+}
+
+// tidy drops the units list, and systemd, when folding emptied them.
+func tidy(root, units *yaml.Node) {
+	if len(units.Content) > 0 {
+		return
+	}
+	systemd := lookup(root, "systemd")
+	dropKey(systemd, "units")
+	if len(systemd.Content) == 0 {
+		dropKey(root, "systemd")
+	}
 }
 
 // mountUnitName is the unit with_mount_unit would generate for a
@@ -105,13 +154,4 @@ func escapePath(p string) string {
 		}
 	}
 	return b.String()
-}
-
-func unitIndex(units *yaml.Node, name string) int {
-	for j, u := range units.Content {
-		if n := lookup(u, "name"); n != nil && n.Value == name {
-			return j
-		}
-	}
-	return -1
 }
