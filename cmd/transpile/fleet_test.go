@@ -105,3 +105,24 @@ func TestReverseFlag(t *testing.T) {
 		t.Fatal("--reverse with --var accepted")
 	}
 }
+
+// Later --vars files win over earlier ones, --var over --vars, and a
+// node's own values over all of them.
+func TestValuePrecedence(t *testing.T) {
+	dir := t.TempDir()
+	cfg := write(t, dir, "c.yaml", "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /etc/a\n      contents:\n        inline: \"{{ .a }}-{{ .b }}-{{ .c }}\"\n")
+	v1 := write(t, dir, "v1.yaml", "a: v1\nb: v1\nc: v1\n")
+	v2 := write(t, dir, "v2.yaml", "b: v2\nc: v2\n")
+	code, out, stderr := runCLI("", "--vars", v1, "--vars", v2, "--var", "c=var", cfg)
+	if code != 0 || !strings.Contains(out, `"data:,v1-v2-var"`) {
+		t.Fatalf("%d %s %s", code, out, stderr)
+	}
+	nodes := write(t, dir, "n.yaml", "n1: {a: node}\n")
+	outDir := filepath.Join(dir, "out")
+	if code, _, stderr := runCLI("", "--vars", v1, "--var", "c=var", "--each", nodes, "-o", outDir, cfg); code != 0 {
+		t.Fatal(stderr)
+	}
+	if b, _ := os.ReadFile(filepath.Join(outDir, "n1.ign")); !strings.Contains(string(b), `"data:,node-v1-var"`) {
+		t.Fatalf("node values: %s", b)
+	}
+}
