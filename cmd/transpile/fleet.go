@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -203,31 +202,21 @@ type warnings struct {
 	seen   map[string]bool
 }
 
-func (w *warnings) print(file, node string, rendered []byte, rep report.Report) {
+func (w *warnings) print(file, node string, found []fleet.Finding) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var fresh report.Report
-	for _, e := range rep.Entries {
-		key := fmt.Sprintf("%s:%d:%d:%s", file, e.Line, e.Column, e.Message)
-		if !w.seen[key] {
-			w.seen[key] = true
-			fresh.Entries = append(fresh.Entries, e)
+	for _, f := range found {
+		e := f.Entry
+		key := fmt.Sprintf("%s:%t:%d:%d:%s", file, f.Mapped, e.Line, e.Column, e.Message)
+		if w.seen[key] {
+			continue
+		}
+		w.seen[key] = true
+		if w.format == "json" {
+			js, _ := report.Report{Entries: []report.Entry{e}}.JSON(file)
+			fmt.Fprintln(w.out, string(js))
+		} else {
+			fmt.Fprintln(w.out, f.Text)
 		}
 	}
-	if len(fresh.Entries) == 0 {
-		return
-	}
-	name := file
-	if node != "" {
-		name = fmt.Sprintf("%s (rendered for node %q)", file, node)
-	}
-	var b bytes.Buffer
-	if w.format == "json" {
-		js, _ := fresh.JSON(name)
-		b.Write(js)
-		b.WriteByte('\n')
-	} else {
-		fresh.Pretty(&b, name, rendered)
-	}
-	w.out.Write(b.Bytes())
 }

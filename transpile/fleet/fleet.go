@@ -19,7 +19,6 @@ import (
 	"sync"
 
 	"github.com/kindling-dev/kindling/config"
-	"github.com/kindling-dev/kindling/config/report"
 	"github.com/kindling-dev/kindling/transpile"
 	"github.com/kindling-dev/kindling/transpile/template"
 )
@@ -44,10 +43,10 @@ type Options struct {
 	// that merges the base from SharedURL, pinned by its sha512 hash.
 	SharedURL string
 	// Warn, when set, receives the findings of a translation that
-	// succeeded with warnings: the template's file, the node ("" for the
-	// shared base), the rendered text the positions refer to. It may be
-	// called from several goroutines at once.
-	Warn func(file, node string, rendered []byte, rep report.Report)
+	// succeeded with warnings, placed in the template: the template's
+	// file, the node ("" for the shared base). It may be called from
+	// several goroutines at once.
+	Warn func(file, node string, findings []Finding)
 }
 
 // Generator renders configs for nodes. It is safe for concurrent use.
@@ -131,18 +130,29 @@ func (g *Generator) translate(inputs []*template.Template, n Node) ([]byte, erro
 	results := make([]transpile.Result, 0, len(inputs))
 	var problems []string
 	for _, t := range inputs {
-		src, err := t.Render(n.Name, values)
-		if err == nil {
-			src, err = template.ExpandLocal(t.Name(), src, g.opts.Transpile.FilesDir, n.Name, values)
+		rendered, err := t.Render(n.Name, values)
+		if err != nil {
+			return nil, err
 		}
+		src, err := template.ExpandLocal(t.Name(), rendered, g.opts.Transpile.FilesDir, n.Name, values)
 		if err != nil {
 			return nil, err
 		}
 		res := transpile.TranslateConfig(src, g.opts.Transpile)
-		if res.Report.IsFatal() || g.opts.Transpile.Strict && res.Report.HasWarnings() {
-			problems = append(problems, describe(t.Name(), n.Name, src, res))
-		} else if res.Report.HasWarnings() && g.opts.Warn != nil {
-			g.opts.Warn(t.Name(), n.Name, src, res.Report)
+		fatal := res.Report.IsFatal() || g.opts.Transpile.Strict && res.Report.HasWarnings()
+		if fatal || res.Report.HasWarnings() && g.opts.Warn != nil {
+			// Positions are in src; they map to template lines unless
+			// template: true re-encoded the document.
+			tmpl := t
+			if !bytes.Equal(rendered, src) {
+				tmpl = nil
+			}
+			found := locate(tmpl, t.Name(), n.Name, values, src, res.Report)
+			if fatal {
+				problems = append(problems, texts(found))
+			} else {
+				g.opts.Warn(t.Name(), n.Name, found)
+			}
 		}
 		results = append(results, res)
 	}
@@ -154,18 +164,6 @@ func (g *Generator) translate(inputs []*template.Template, n Node) ([]byte, erro
 		merged.Config.Ignition.Config.Merge = append([]config.Resource{g.merge}, merged.Config.Ignition.Config.Merge...)
 	}
 	return transpile.Output(merged, g.opts.Transpile)
-}
-
-// describe prints a translation's findings against the rendered text:
-// the positions are in it, and the excerpt shows the values that landed.
-func describe(file, node string, rendered []byte, res transpile.Result) string {
-	name := file
-	if node != "" {
-		name = fmt.Sprintf("%s (rendered for node %q)", file, node)
-	}
-	var b bytes.Buffer
-	res.Report.Pretty(&b, name, rendered)
-	return strings.TrimRight(b.String(), "\n")
 }
 
 // NodeError is one node that failed.

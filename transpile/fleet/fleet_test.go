@@ -141,7 +141,7 @@ func TestBrokenNodesListedNothingWritten(t *testing.T) {
 		t.Fatalf("failed nodes %+v", fe.Nodes)
 	}
 	msg := err.Error()
-	for _, want := range []string{`node.yaml:18:16: node "nounit": at {{.unit}}: no value "unit"`, `node.yaml (rendered for node "badunit"):18:13): unit name "no-suffix"`} {
+	for _, want := range []string{`node.yaml:18:16: node "nounit": at {{.unit}}: no value "unit"`, `node.yaml:18:13, node "badunit"): unit name "no-suffix"`} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error lacks %q:\n%s", want, msg)
 		}
@@ -234,5 +234,25 @@ func TestOpenshiftNodesAreYAML(t *testing.T) {
 	files, err := g.RenderAll([]Node{{Name: "w1", Values: template.Values{"name": "w1"}}})
 	if err != nil || files[0].Name != "w1.yaml" || !strings.Contains(string(files[0].Data), "kind: MachineConfig") {
 		t.Fatalf("%v %+v", err, files)
+	}
+}
+
+// An error in a line a range generated points at the range's body in the
+// template, shown with the rendered line.
+func TestErrorsPointIntoTheTemplate(t *testing.T) {
+	tpl := "variant: fcos\nversion: 1.5.0\nsystemd:\n  units:\n{{ range .units }}    - name: {{ . }}\n{{ end }}"
+	g, err := New([]Input{{"units.yaml", []byte(tpl)}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = g.Render(Node{Name: "n1", Values: template.Values{"units": []any{"a.service", "b.service", "bad"}}})
+	if err == nil {
+		t.Fatal("bad unit name accepted")
+	}
+	msg := err.Error()
+	for _, want := range []string{`(units.yaml:5, node "n1")`, "template: {{ range .units }}    - name: {{ . }}", "rendered:     - name: bad"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q:\n%s", want, msg)
+		}
 	}
 }
