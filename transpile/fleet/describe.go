@@ -63,7 +63,7 @@ func place(t *template.Template, file, node string, lines []int, rendered []byte
 		fmt.Fprintf(&b, "%s: %s (%s:%d%s): %s\n    template: %s\n    rendered: %s\n              %s^", e.Level, e.Path, file, tl, who, e.Message, src, got, pad(e.Column))
 		return Finding{Entry: placed, Mapped: true, Text: b.String()}
 	}
-	fmt.Fprintf(&b, "%s: %s (%s, rendered%s:%d:%d): %s\n    %s\n    %s^", e.Level, e.Path, file, who, e.Line, e.Column, e.Message, got, pad(e.Column))
+	fmt.Fprintf(&b, "%s: %s (%s as rendered:%d:%d%s): %s\n    %s\n    %s^", e.Level, e.Path, file, e.Line, e.Column, who, e.Message, got, pad(e.Column))
 	return Finding{Entry: e, Text: b.String()}
 }
 

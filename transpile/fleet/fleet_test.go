@@ -256,3 +256,16 @@ func TestErrorsPointIntoTheTemplate(t *testing.T) {
 		}
 	}
 }
+
+// With template: true the document is re-encoded: positions are given in
+// the rendered text, saying so.
+func TestErrorsAfterExpansionSayRendered(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "motd"), []byte("hi {{ .name }}\n"), 0o644)
+	tpl := "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /etc/motd\n      contents:\n        local: motd\n        template: true\n    - path: relative\n"
+	g, _ := New([]Input{{"c.yaml", []byte(tpl)}}, Options{Transpile: transpile.Options{FilesDir: dir}})
+	_, err := g.Render(Node{Name: "n", Values: template.Values{"name": "n"}})
+	if err == nil || !strings.Contains(err.Error(), `(c.yaml as rendered:`) {
+		t.Fatalf("%v", err)
+	}
+}
