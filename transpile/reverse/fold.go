@@ -27,11 +27,13 @@ type entry struct {
 	contents *yaml.Node // the contents mapping
 	literal  []*yaml.Node
 	folded   bool
+	suffix   string // for the local file of an append entry
 }
 
 type folder struct {
 	opts    Options
 	entries []*entry
+	err     error
 }
 
 func (f *folder) count() int {
@@ -52,21 +54,30 @@ func (f *folder) fold(doc *yaml.Node) error {
 		return nil
 	}
 	for i, file := range files.Content {
-		contents := lookup(file, "contents")
-		if contents == nil || contents.Kind != yaml.MappingNode {
-			continue
-		}
-		src := lookup(contents, "source")
-		if src == nil || !strings.HasPrefix(src.Value, "data:") {
-			continue
-		}
-		e := &entry{index: i, contents: contents, literal: append([]*yaml.Node(nil), contents.Content...)}
-		f.entries = append(f.entries, e)
-		if err := f.foldOne(e, lookup(file, "path")); err != nil {
-			return err
+		path := lookup(file, "path")
+		f.consider(i, lookup(file, "contents"), path, "")
+		if appends := lookup(file, "append"); appends != nil {
+			for k, a := range appends.Content {
+				f.consider(i, a, path, fmt.Sprintf(".append-%d", k+1))
+			}
 		}
 	}
-	return nil
+	return f.err
+}
+
+// consider folds one resource of file i if it is a data URL; suffix tells
+// an append entry's local file from the contents'.
+func (f *folder) consider(i int, res, path *yaml.Node, suffix string) {
+	if f.err != nil || res == nil || res.Kind != yaml.MappingNode {
+		return
+	}
+	src := lookup(res, "source")
+	if src == nil || !strings.HasPrefix(src.Value, "data:") {
+		return
+	}
+	e := &entry{index: i, contents: res, literal: append([]*yaml.Node(nil), res.Content...), suffix: suffix}
+	f.entries = append(f.entries, e)
+	f.err = f.foldOne(e, path)
 }
 
 func (f *folder) foldOne(e *entry, pathNode *yaml.Node) error {
@@ -92,8 +103,8 @@ func (f *folder) foldOne(e *entry, pathNode *yaml.Node) error {
 	}
 	switch {
 	case f.opts.FilesDir != "" && pathNode != nil:
-		name := strings.TrimPrefix(path.Clean("/"+pathNode.Value), "/")
-		if name == "" {
+		name := strings.TrimPrefix(path.Clean("/"+pathNode.Value), "/") + e.suffix
+		if name == e.suffix {
 			return nil
 		}
 		if err := writeLocal(f.opts.FilesDir, name, data); err != nil {

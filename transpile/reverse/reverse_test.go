@@ -242,3 +242,22 @@ systemd:
 		}
 	}
 }
+
+func TestFoldAppend(t *testing.T) {
+	src := `{"ignition":{"version":"3.4.0"},"storage":{"files":[{"path":"/etc/hosts","append":[{"source":"data:,10.0.0.1%20a%0A"},{"source":"data:,10.0.0.2%20b%0A"}]}]}}`
+	res, err := Reverse([]byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Folded != 2 || strings.Count(string(res.YAML), "inline: |") != 2 {
+		t.Fatalf("folded %d:\n%s", res.Folded, res.YAML)
+	}
+	dir := t.TempDir()
+	res, err = Reverse([]byte(src), Options{FilesDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "etc/hosts.append-2")); string(b) != "10.0.0.2 b\n" || !strings.Contains(string(res.YAML), "local: etc/hosts.append-1") {
+		t.Fatalf("%q\n%s", b, res.YAML)
+	}
+}
