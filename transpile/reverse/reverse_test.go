@@ -261,3 +261,32 @@ func TestFoldAppend(t *testing.T) {
 		t.Fatalf("%q\n%s", b, res.YAML)
 	}
 }
+
+// Every published YAML config that translates comes back from its JSON:
+// 600-odd more inputs for the self-check, and most contents fold (the
+// dialect wrote them, so they come back as the same bytes).
+func TestWildYAMLBack(t *testing.T) {
+	dir := wildDir(t, "bu")
+	files := filepath.Join(dir, "..", "files")
+	names, _ := filepath.Glob(filepath.Join(dir, "*"))
+	translated, folded, literal := 0, 0, 0
+	for _, name := range names {
+		src, _ := os.ReadFile(name)
+		js, _, err := transpile.Translate(src, transpile.Options{FilesDir: files, Raw: true})
+		if err != nil {
+			continue
+		}
+		translated++
+		res, err := Reverse(js, Options{})
+		if err != nil {
+			t.Errorf("%s: %v", filepath.Base(name), err)
+			continue
+		}
+		folded += res.Folded
+		literal += res.Literal
+	}
+	t.Logf("%d of %d configs translate, and all of them reverse; %d contents folded, %d kept literal", translated, len(names), folded, literal)
+	if translated < len(names)/2 || literal*10 > folded {
+		t.Errorf("too few translated or too many kept literal")
+	}
+}
