@@ -121,3 +121,16 @@ storage:
 		}
 	}
 }
+
+// An alias bomb in a values file fails at once instead of filling memory.
+func TestValuesAliasBomb(t *testing.T) {
+	src := "a: &a [x,x,x,x,x,x,x,x,x,x]\n"
+	prev := "a"
+	for _, n := range []string{"b", "c", "d", "e", "f", "g", "h"} {
+		src += n + ": &" + n + " [" + strings.Repeat("*"+prev+",", 9) + "*" + prev + "]\n"
+		prev = n
+	}
+	if _, err := ParseValues("v.yaml", []byte(src)); err == nil || !strings.Contains(err.Error(), "v.yaml") {
+		t.Fatalf("bomb accepted: %v", err)
+	}
+}
