@@ -149,6 +149,15 @@ var funcs = template.FuncMap{
 		pad := strings.Repeat(" ", n)
 		return strings.ReplaceAll(s, "\n", "\n"+pad)
 	},
+	// optional is the one way to read a value that may be missing:
+	// {{ optional . "mtu" "1500" }}. Strictness stays the rule; each
+	// exception is written where it is made.
+	"optional": func(values map[string]any, key string, def any) any {
+		if v, ok := values[key]; ok {
+			return v
+		}
+		return def
+	},
 	"default": func(def, v any) any {
 		if s, ok := v.(string); v == nil || ok && s == "" {
 			return def

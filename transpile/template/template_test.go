@@ -134,3 +134,18 @@ func TestValuesAliasBomb(t *testing.T) {
 		t.Fatalf("bomb accepted: %v", err)
 	}
 }
+
+func TestOptional(t *testing.T) {
+	tpl, err := Parse("c", []byte(`mtu: {{ optional . "mtu" "1500" }} name: {{ default "none" .name }}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := tpl.Render("", Values{"name": ""})
+	if err != nil || string(out) != "mtu: 1500 name: none" {
+		t.Fatalf("%q %v", out, err)
+	}
+	out, _ = tpl.Render("", Values{"name": "x", "mtu": "9000"})
+	if string(out) != "mtu: 9000 name: x" {
+		t.Fatalf("%q", out)
+	}
+}
