@@ -7,9 +7,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"runtime"
+	"strings"
 	"testing"
 
 	butane "github.com/coreos/butane/config"
@@ -103,5 +106,63 @@ func TestFleetReverseButaneAgrees(t *testing.T) {
 	t.Logf("%d reversed configs translate the same in Butane", agreed)
 	if agreed < 80 {
 		t.Errorf("only %d configs agreed", agreed)
+	}
+}
+
+// fleetButaneDocs are the YAML examples of Butane's docs.
+func fleetButaneDocs(t *testing.T) [][]byte {
+	out, err := exec.Command("go", "env", "GOMODCACHE").Output()
+	if err != nil {
+		t.Skipf("go env: %v", err)
+	}
+	dir := filepath.Join(strings.TrimSpace(string(out)), "github.com", "coreos", "butane@v0.29.0", "docs")
+	pages, _ := filepath.Glob(filepath.Join(dir, "*.md"))
+	if len(pages) == 0 {
+		t.Skipf("no Butane docs in %s", dir)
+	}
+	fence := regexp.MustCompile("(?s)```ya?ml\n(.*?)```")
+	var docs [][]byte
+	for _, p := range pages {
+		text, _ := os.ReadFile(p)
+		for _, m := range fence.FindAllSubmatch(text, -1) {
+			if bytes.Contains(m[1], []byte("variant:")) {
+				docs = append(docs, m[1])
+			}
+		}
+	}
+	return docs
+}
+
+// Butane's own doc examples, translated by Butane, reversed by Kindling
+// and translated by Butane again, give Butane's first config.
+func TestFleetReverseButaneDocs(t *testing.T) {
+	files, _ := filepath.Abs(filepath.Join("testdata", "transpile", "docfiles"))
+	opts := butanecommon.TranslateBytesOptions{Raw: true}
+	opts.FilesDir = files
+	n := 0
+	for i, doc := range fleetButaneDocs(t) {
+		first, rpt, err := butane.TranslateBytes(doc, opts)
+		if err != nil || rpt.IsFatal() {
+			continue // examples of errors
+		}
+		res, err := reverse.Reverse(first, reverse.Options{})
+		if err != nil {
+			t.Errorf("example %d: %v\n%s", i, err, doc)
+			continue
+		}
+		again, rpt, err := butane.TranslateBytes(res.YAML, butanecommon.TranslateBytesOptions{})
+		if err != nil || rpt.IsFatal() {
+			t.Errorf("example %d: Butane rejects the reversed YAML: %v %v\n%s", i, err, rpt, res.YAML)
+			continue
+		}
+		if !reflect.DeepEqual(fleetJSON(t, first), fleetJSON(t, again)) {
+			t.Errorf("example %d: round trip through Butane differs\nfirst: %s\nagain: %s", i, first, again)
+			continue
+		}
+		n++
+	}
+	t.Logf("%d Butane doc examples round-trip through Butane", n)
+	if n < 20 {
+		t.Errorf("only %d examples", n)
 	}
 }
