@@ -61,7 +61,8 @@ type Result struct {
 	// files; Literal counts those kept as data URLs because folding
 	// would have changed the config.
 	Folded, Literal int
-	// Sugar counts entries written as sugar (with_mount_unit).
+	// Sugar counts entries written as sugar (with_mount_unit, and one
+	// for boot_device).
 	Sugar int
 }
 
@@ -127,7 +128,11 @@ func Reverse(src []byte, opts Options) (Result, error) {
 	if !reflect.DeepEqual(want, got) {
 		return res, fmt.Errorf("the YAML written translates to a different config (%s)", firstDifference(want, got, ""))
 	}
-	if n := foldMountUnits(doc, want, opts, len(out)); n > 0 {
+	n := foldMountUnits(doc, want, opts, len(out))
+	if foldBootDevice(doc, want, opts) {
+		n++
+	}
+	if n > 0 {
 		res.Sugar += n
 		if out, _, err = roundTrip(doc, opts); err != nil {
 			return res, err

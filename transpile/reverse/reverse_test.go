@@ -49,7 +49,7 @@ func TestWildConfigsRoundTrip(t *testing.T) {
 			t.Errorf("%s: header: %.40q", filepath.Base(name), res.YAML)
 		}
 	}
-	t.Logf("%d of %d configs reversed; %d contents folded, %d kept literal, %d mount units as with_mount_unit", reversed, len(names), folded, literal, sugar)
+	t.Logf("%d of %d configs reversed; %d contents folded, %d kept literal, %d sugar entries (with_mount_unit, boot_device)", reversed, len(names), folded, literal, sugar)
 	if folded == 0 || reversed < len(names)*3/4 {
 		t.Error("too little of the corpus reversed or folded")
 	}
@@ -288,5 +288,40 @@ func TestWildYAMLBack(t *testing.T) {
 	t.Logf("%d of %d configs translate, and all of them reverse; %d contents folded, %d kept literal", translated, len(names), folded, literal)
 	if translated < len(names)/2 || literal*10 > folded {
 		t.Errorf("too few translated or too many kept literal")
+	}
+}
+
+// boot_device comes back where it generates exactly the entries: LUKS on
+// the root, a mirrored boot disk, both; entries the author changed keep
+// the sugar away.
+func TestFoldBootDevice(t *testing.T) {
+	for name, bd := range map[string]string{
+		"luks":       "  luks:\n    tpm2: true\n",
+		"tang":       "  luks:\n    tang:\n      - url: http://tang.example\n        thumbprint: abc\n    threshold: 1\n    discard: true\n",
+		"mirror":     "  mirror:\n    devices: [/dev/sda, /dev/sdb]\n",
+		"both":       "  luks:\n    tpm2: true\n  mirror:\n    devices: [/dev/vda, /dev/vdb, /dev/vdc]\n",
+		"aarch64":    "  layout: aarch64\n  mirror:\n    devices: [/dev/sda, /dev/sdb]\n",
+		"with-other": "  luks:\n    tpm2: true\nstorage:\n  files:\n    - path: /etc/x\n",
+	} {
+		yml := "variant: fcos\nversion: 1.6.0\nboot_device:\n" + bd
+		src, _, err := transpile.Translate([]byte(yml), transpile.Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		res, err := Reverse(src, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		y := string(res.YAML)
+		if !strings.Contains(y, "boot_device:") || strings.Contains(y, "luks-root") || strings.Contains(y, "md-boot") {
+			t.Errorf("%s: not folded:\n%s", name, y)
+		}
+	}
+	// The root filesystem made ext4 by the author: no longer what the
+	// sugar generates, so the entries stay.
+	src := `{"ignition":{"version":"3.5.0"},"storage":{"filesystems":[{"device":"/dev/mapper/root","format":"ext4","label":"root","wipeFilesystem":true}],"luks":[{"clevis":{"tpm2":true},"device":"/dev/disk/by-partlabel/root","label":"luks-root","name":"root","wipeVolume":true}]}}`
+	res, err := Reverse([]byte(src), Options{})
+	if err != nil || strings.Contains(string(res.YAML), "boot_device") {
+		t.Fatalf("%v\n%s", err, res.YAML)
 	}
 }
