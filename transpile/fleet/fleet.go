@@ -179,7 +179,12 @@ func (e *FleetError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d node(s) failed; nothing was written", len(e.Nodes))
 	for _, n := range e.Nodes {
-		fmt.Fprintf(&b, "\nnode %q: %s", n.Node, strings.ReplaceAll(n.Err.Error(), "\n", "\n  "))
+		msg := n.Err.Error()
+		// Template and translation errors name the node themselves.
+		if !strings.Contains(msg, fmt.Sprintf("node %q", n.Node)) {
+			msg = fmt.Sprintf("node %q: %s", n.Node, msg)
+		}
+		b.WriteString("\n" + msg)
 	}
 	return b.String()
 }
