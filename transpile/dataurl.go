@@ -18,7 +18,9 @@ func dataURL(data []byte, compress bool) (string, bool) {
 	if b64 := ";base64," + base64.StdEncoding.EncodeToString(data); len(b64) < len(best) {
 		best = b64
 	}
-	if compress {
+	// A gzip stream is at least 20 bytes, ";base64," and 28 characters:
+	// with the 4 of "gzip" it cannot beat 40 characters, so skip the work.
+	if compress && len(best) > 40 {
 		if gz := ";base64," + base64.StdEncoding.EncodeToString(gzipBytes(data)); len(gz)+len("gzip") < len(best) {
 			return "data:" + gz, true
 		}

@@ -57,13 +57,12 @@ func (t tree) attrs() bool {
 // them an owner or mode.
 func (d *decoder) applyTrees(cfg *config.Config, n *yaml.Node) {
 	var trees []tree
+	if !d.vv.has(featTreeAttrs) {
+		n = d.withoutTreeAttrs(n)
+	}
 	d.decode(n, reflect.ValueOf(&trees).Elem(), report.Path{"storage", "trees"}, "trees")
 	for i, t := range trees {
 		tp := report.Path{"storage", "trees", i, "local"}
-		if t.attrs() && !d.vv.has(featTreeAttrs) {
-			d.errorAt(n, report.Path{"storage", "trees", i}, "user, group, file_mode and dir_mode on trees are not available in %s", d.name)
-			continue
-		}
 		clean, err := d.local.clean(t.Local)
 		if err != nil {
 			d.errorAt(n, tp, "%s", err)
@@ -78,13 +77,18 @@ func (d *decoder) applyTrees(cfg *config.Config, n *yaml.Node) {
 			if err != nil {
 				return err
 			}
-			rel := strings.TrimPrefix(strings.TrimPrefix(p, clean), "/")
-			if rel == "" {
-				if !e.IsDir() {
-					return fmt.Errorf("%s is not a directory", t.Local)
+			rel := "."
+			if p != clean {
+				rel = strings.TrimPrefix(p, clean+"/")
+				if clean == "." {
+					rel = p
 				}
-				return nil
 			}
+			if rel == "." && !e.IsDir() {
+				return fmt.Errorf("%s is not a directory", t.Local)
+			}
+			// The tree's own directory counts too: with an owner or
+			// dir_mode it gets an entry at path, as in Butane.
 			if msg := d.treeEntry(cfg, t, path.Join(dest, rel), p, e); msg != "" {
 				d.errorAt(n, tp, "tree %q: %s", t.Local, msg)
 			}
@@ -94,6 +98,36 @@ func (d *decoder) applyTrees(cfg *config.Config, n *yaml.Node) {
 			d.errorAt(n, tp, "tree %q: %s", t.Local, explainLocal(t.Local, err))
 		}
 	}
+}
+
+// treeAttrKeys came to trees in fcos 1.7.0.
+var treeAttrKeys = map[string]bool{"user": true, "group": true, "file_mode": true, "dir_mode": true}
+
+// withoutTreeAttrs drops the keys of treeAttrKeys from each tree of an
+// older dialect version, with the unknown-key warning Butane gives.
+func (d *decoder) withoutTreeAttrs(n *yaml.Node) *yaml.Node {
+	list, ok := d.peek(n)
+	if !ok || list.Kind != yaml.SequenceNode {
+		return n
+	}
+	out := *list
+	out.Content = nil
+	for i, item := range list.Content {
+		if m, ok := d.peek(item); ok && m.Kind == yaml.MappingNode {
+			c := *m
+			c.Content = nil
+			for j := 0; j+1 < len(m.Content); j += 2 {
+				if k := m.Content[j]; treeAttrKeys[k.Value] {
+					d.unknownKey(k, report.Path{"storage", "trees", i}, "unknown key %q: trees have it from fcos 1.7.0, not in %s", k.Value, d.name)
+					continue
+				}
+				c.Content = append(c.Content, m.Content[j], m.Content[j+1])
+			}
+			item = &c
+		}
+		out.Content = append(out.Content, item)
+	}
+	return &out
 }
 
 // treeEntry adds one walked entry; it returns a message when the entry
