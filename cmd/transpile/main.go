@@ -45,7 +45,7 @@ func parseFlags(args []string, stderr io.Writer) (*flags, []string, error) {
 	fs.BoolVar(&f.version, "version", false, "print the version and exit")
 	addFleetFlags(fs, &f.fleet)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: transpile [flags] [INPUT...]\nReads YAML (variant/version) from INPUTs or stdin and writes the JSON config.\nFlags:")
+		fmt.Fprintln(stderr, "Usage: transpile [flags] [INPUT...]\nReads YAML (variant/version) from INPUTs or stdin and writes the JSON config.\nWith --var/--vars/--each the inputs are templates (docs/transpile/fleets.md);\nwith --reverse the input is a JSON config to write as YAML (docs/transpile/reverse.md).\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
