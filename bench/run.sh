@@ -39,3 +39,7 @@ go test -run '^$' -bench 'Disks4Partitions' -benchtime 2x ./stages/disks | grep 
 
 section "boot: what provisioning adds to the boot of the demo config (target under 2 s), three boot pairs"
 go run ./bench/boot -runs 3
+
+# ---- fleets (h-fleet): templates rendered per node ----
+section "fleet: 10,000 per-node configs from one template in one process (goal under 3 s, bar 10 s; peak RSS reported)"
+go test -run '^$' -bench 'Fleet10k' -benchtime 1x ./transpile/fleet | grep -E '^Benchmark'

@@ -22,6 +22,7 @@ const version = "transpile (kindling) 0.1.0"
 type flags struct {
 	pretty, strict, check, raw, version bool
 	filesDir, output, format            string
+	fleet                               fleetFlags
 }
 
 func parseFlags(args []string, stderr io.Writer) (*flags, []string, error) {
@@ -42,8 +43,9 @@ func parseFlags(args []string, stderr io.Writer) (*flags, []string, error) {
 	fs.StringVar(&f.output, "o", "", "short for --output")
 	fs.StringVar(&f.format, "format", "text", "diagnostics format: text or json")
 	fs.BoolVar(&f.version, "version", false, "print the version and exit")
+	addFleetFlags(fs, &f.fleet)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: transpile [flags] [INPUT...]\nReads YAML (variant/version) from INPUTs or stdin and writes the JSON config.\nFlags:")
+		fmt.Fprintln(stderr, "Usage: transpile [flags] [INPUT...]\nReads YAML (variant/version) from INPUTs or stdin and writes the JSON config.\nWith --var/--vars/--each the inputs are templates (docs/transpile/fleets.md);\nwith --reverse the input is a JSON config to write as YAML (docs/transpile/reverse.md).\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -107,6 +109,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	opts := transpile.Options{FilesDir: f.filesDir, Pretty: f.pretty, Raw: f.raw, Strict: f.strict}
+	if f.fleet.active() {
+		return runFleet(f, ins, opts, stdout, stderr)
+	}
 	var results []transpile.Result
 	failed := false
 	for _, in := range ins {
