@@ -154,29 +154,13 @@ func (d *decoder) withoutUnavailable(n *yaml.Node) *yaml.Node {
 // tangWithoutAdvertisement drops advertisement (spec 3.4.0) from tang
 // servers of an older spec, with the unknown-key warning.
 func (d *decoder) tangWithoutAdvertisement(n *yaml.Node) *yaml.Node {
-	list, ok := d.peek(n)
-	if !ok || list.Kind != yaml.SequenceNode {
-		return n
-	}
-	out := *list
-	out.Content = nil
-	for i, item := range list.Content {
-		m, ok := d.peek(item)
-		if ok && m.Kind == yaml.MappingNode {
-			c := *m
-			c.Content = nil
-			for j := 0; j+1 < len(m.Content); j += 2 {
-				if m.Content[j].Value == "advertisement" {
-					d.warnAt(m.Content[j], report.Path{"boot_device", "luks", "tang", i, "advertisement"}, "unknown key \"advertisement\": it needs spec 3.4.0, %s makes %s", d.name, d.vv.spec)
-					continue
-				}
-				c.Content = append(c.Content, m.Content[j], m.Content[j+1])
-			}
-			item = &c
+	return d.withoutItemKeys(n, func(k *yaml.Node, i int) bool {
+		if k.Value != "advertisement" {
+			return false
 		}
-		out.Content = append(out.Content, item)
-	}
-	return &out
+		d.warnAt(k, report.Path{"boot_device", "luks", "tang", i, "advertisement"}, "unknown key \"advertisement\": it needs spec 3.4.0, %s makes %s", d.name, d.vv.spec)
+		return true
+	})
 }
 
 // checkBootDevice applies the rules on boot_device's combination of keys

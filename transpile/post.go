@@ -106,6 +106,19 @@ var treeAttrKeys = map[string]bool{"user": true, "group": true, "file_mode": tru
 // withoutTreeAttrs drops the keys of treeAttrKeys from each tree of an
 // older dialect version, with the unknown-key warning Butane gives.
 func (d *decoder) withoutTreeAttrs(n *yaml.Node) *yaml.Node {
+	return d.withoutItemKeys(n, func(k *yaml.Node, i int) bool {
+		if !treeAttrKeys[k.Value] {
+			return false
+		}
+		d.unknownKey(k, report.Path{"storage", "trees", i}, "unknown key %q: trees have it from fcos 1.7.0, not in %s", k.Value, d.name)
+		return true
+	})
+}
+
+// withoutItemKeys returns a copy of the list n in which each mapping item
+// lacks the keys drop says to drop (given the key node and the item's
+// index; it reports them). The source nodes are left as they are.
+func (d *decoder) withoutItemKeys(n *yaml.Node, drop func(key *yaml.Node, item int) bool) *yaml.Node {
 	list, ok := d.peek(n)
 	if !ok || list.Kind != yaml.SequenceNode {
 		return n
@@ -117,11 +130,9 @@ func (d *decoder) withoutTreeAttrs(n *yaml.Node) *yaml.Node {
 			c := *m
 			c.Content = nil
 			for j := 0; j+1 < len(m.Content); j += 2 {
-				if k := m.Content[j]; treeAttrKeys[k.Value] {
-					d.unknownKey(k, report.Path{"storage", "trees", i}, "unknown key %q: trees have it from fcos 1.7.0, not in %s", k.Value, d.name)
-					continue
+				if !drop(m.Content[j], i) {
+					c.Content = append(c.Content, m.Content[j], m.Content[j+1])
 				}
-				c.Content = append(c.Content, m.Content[j], m.Content[j+1])
 			}
 			item = &c
 		}

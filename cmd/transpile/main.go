@@ -131,16 +131,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if f.check {
 		return 0
 	}
-	if f.output != "" {
-		err = os.WriteFile(f.output, out, 0o644)
-	} else {
-		_, err = stdout.Write(out)
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "transpile:", err)
-		return 1
-	}
-	return 0
+	return writeOutput(f.output, out, stdout, stderr)
 }
 
 // printReport writes the findings of one input: with --format json always
