@@ -160,15 +160,24 @@ type renderer struct {
 func (r *renderer) path(p string) string { return filepath.Join(r.opts.Root, p) }
 
 func (r *renderer) systemUserConfig() (string, []byte, error) {
+	return SystemUserConfig(r.opts.Root)
+}
+
+// SystemUserConfig returns the first system user config that exists under
+// root (see SystemUserConfigs) and its path; nil data when there is none.
+// The fetch stage asks before the platform, as the reference does: a
+// config embedded in the image or the initramfs preempts the platform's.
+func SystemUserConfig(root string) (string, []byte, error) {
 	for _, p := range SystemUserConfigs {
-		data, err := os.ReadFile(r.path(p))
+		path := filepath.Join(root, p)
+		data, err := os.ReadFile(path)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
 			return "", nil, fmt.Errorf("system user config: %w", err)
 		}
-		return r.path(p), data, nil
+		return path, data, nil
 	}
 	return "", nil, nil
 }

@@ -151,7 +151,7 @@ func (s Stage) fetchAndRender(ctx context.Context, env *stages.Env, p providers.
 	if env.Status != nil {
 		env.Status("fetching the config from platform %s", platform)
 	}
-	raw, from, err := userConfig(ctx, env, fc, p)
+	raw, from, err := userConfig(ctx, env, fc, p, s.HostRoot)
 	switch {
 	case errors.Is(err, providers.ErrNoConfig), err == nil && len(raw) == 0:
 		logf(env, "platform %s provided no user config", platform)
@@ -180,10 +180,12 @@ func (s Stage) fetchAndRender(ctx context.Context, env *stages.Env, p providers.
 	return res, nil
 }
 
-// userConfig is, as in Ignition, the config named by the kernel command
-// line's config URL on any platform, and only without one the provider's.
+// userConfig is, in Ignition's order, the config named by the kernel
+// command line's config URL on any platform, else a system user config
+// (one embedded in the image or the initramfs), and only without either
+// the provider's.
 // The second result names the config's origin for messages.
-func userConfig(ctx context.Context, env *stages.Env, fc *providers.FetchContext, p providers.Provider) ([]byte, string, error) {
+func userConfig(ctx context.Context, env *stages.Env, fc *providers.FetchContext, p providers.Provider, hostRoot string) ([]byte, string, error) {
 	raw, err := providers.FetchCmdlineConfig(ctx, fc)
 	if err == nil {
 		logf(env, "using the config URL from the kernel command line (%s=)", providers.ConfigURLArgs[0])
@@ -191,6 +193,13 @@ func userConfig(ctx context.Context, env *stages.Env, fc *providers.FetchContext
 	}
 	if !errors.Is(err, providers.ErrNoConfig) {
 		return nil, "", err
+	}
+	path, raw, err := render.SystemUserConfig(hostRoot)
+	if err != nil || raw != nil {
+		if raw != nil {
+			logf(env, "using the system user config %s; the platform is not asked", path)
+		}
+		return raw, path, err
 	}
 	raw, err = p.FetchConfig(ctx, fc)
 	return raw, "", err

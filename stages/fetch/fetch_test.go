@@ -253,3 +253,31 @@ func TestFetchErrors(t *testing.T) {
 		t.Error("cache written for an invalid config")
 	}
 }
+
+// TestSystemUserConfigPreemptsPlatform: as in Ignition, a system user
+// config (embedded in the image or initramfs) is used instead of the
+// platform's config.
+func TestSystemUserConfigPreemptsPlatform(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	system := `{"ignition":{"version":"3.6.0"},"storage":{"files":[{"path":"/etc/from-system"}]}}`
+	if err := os.MkdirAll(filepath.Join(h.root, "etc/kindling"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(h.root, "etc/kindling/user.ign"), []byte(system), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	platform := filepath.Join(h.root, "platform.ign")
+	if err := os.WriteFile(platform, []byte(`{"ignition":{"version":"3.6.0"},"storage":{"files":[{"path":"/etc/from-platform"}]}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.useConfigFile(platform)
+	cache := filepath.Join(t.TempDir(), "config.json")
+	if err := h.run(t, "fetch", &stages.Env{ConfigCache: cache, Platform: "file"}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := readCache(t, cache)
+	if len(cfg.Storage.Files) != 1 || cfg.Storage.Files[0].Path != "/etc/from-system" {
+		t.Fatalf("want the system user config alone, got %+v", cfg.Storage)
+	}
+}

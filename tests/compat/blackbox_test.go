@@ -152,9 +152,6 @@ func bbRecord(t *testing.T, fn func(bbT)) []string {
 // bbSkipReason says why a registered test is not files-level, "" when it
 // is one we run.
 func bbSkipReason(test types.Test) string {
-	if strings.Contains(test.ConfigVersion, "experimental") {
-		return "spec 3.7.0-experimental is not accepted by Kindling"
-	}
 	if len(test.MntDevices) > 0 {
 		return "needs real disks (partitions, filesystems, RAID or LUKS)"
 	}
