@@ -39,9 +39,14 @@ func URL(raw string) string {
 // quote, and data: URLs.
 var urlInText = regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*://[^\s"'<>]+|\bdata:[^\s"'<>]+`)
 
-// Text redacts every URL found in s.
+// Text redacts every URL found in s. Punctuation that ends a sentence or
+// precedes a wrapped error ("fetching http://h/x: ...") is not part of the
+// URL: a URL followed by a colon would not parse and be lost whole.
 func Text(s string) string {
-	return urlInText.ReplaceAllStringFunc(s, URL)
+	return urlInText.ReplaceAllStringFunc(s, func(m string) string {
+		u := strings.TrimRight(m, ".,:;)]}")
+		return URL(u) + m[len(u):]
+	})
 }
 
 // redactedError carries an error whose text has every URL redacted, while

@@ -31,6 +31,28 @@ func TestRedact(t *testing.T) {
 	}
 }
 
+// TestTextKeepsURLBeforePunctuation: a URL that a colon or full stop
+// follows stays readable (it used to be lost as unparsable).
+func TestTextKeepsURLBeforePunctuation(t *testing.T) {
+	for in, want := range map[string]string{
+		"fetching https://127.0.0.1:43741: EOF":        "fetching https://127.0.0.1:43741: EOF",
+		"fetching https://u:p@h:1/x?s=1: EOF":          "fetching https://h:1/x: EOF",
+		"see http://host/path.":                        "see http://host/path.",
+		"(from tftp://host/file), retrying":            "(from tftp://host/file), retrying",
+		`Get "http://h/x?sig=2": connection refused`:   `Get "http://h/x": connection refused`,
+		"s3://bucket/key?versionId=v; gs://b/o?x=y.":   "s3://bucket/key; gs://b/o.",
+		"http://[::1]:8080/x: no route":                "http://[::1]:8080/x: no route",
+		"http://[::1: bad":                             "(unparsable URL): bad",
+		"fetching http://h/a,b:c: refused":             "fetching http://h/a,b:c: refused",
+		"nothing here: just text, and data. No URLs.":  "nothing here: just text, and data. No URLs.",
+		"ends with a URL and a bracket [http://h/p?q]": "ends with a URL and a bracket [http://h/p]",
+	} {
+		if got := Text(in); got != want {
+			t.Errorf("Text(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 // TestError: the text of the returned error and of a *url.Error in its
 // chain are redacted; errors.Is still sees the chain.
 func TestError(t *testing.T) {
