@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -53,15 +55,34 @@ func usesClevis(c config.Clevis) bool {
 	return len(c.Tang) > 0 || boolv(c.Tpm2) || str(c.Custom.Pin) != ""
 }
 
-func createLuks(ctx context.Context, env *stages.Env, vols []config.Luks, keys [][]byte) error {
+// createLuks sets up every volume. It returns the key files it left in
+// the run directory, for the stage to remove should anything fail later:
+// a boot that stops must not leave keys lying in /run. A volume that fails
+// has its own key file removed here.
+func createLuks(ctx context.Context, env *stages.Env, vols []config.Luks, keys [][]byte) ([]string, error) {
+	var written []string
 	for i, l := range vols {
 		env.Progress("disks: LUKS volume %s", l.Name)
 		v := &volume{env: env, cfg: l, key: keys[i]}
-		if err := v.setUp(ctx); err != nil {
-			return stages.Errorf(luksPath(i), l.Name, "%w", err)
+		err := v.setUp(ctx)
+		if v.keyPath != "" {
+			written = append(written, v.keyPath)
+		}
+		if err != nil {
+			return written, stages.Errorf(luksPath(i), l.Name, "%w", err)
 		}
 	}
-	return nil
+	return written, nil
+}
+
+// removeKeyFiles removes key files after a failure; one already gone
+// (a clevis setup key) is no error.
+func removeKeyFiles(env *stages.Env, paths []string) {
+	for _, p := range paths {
+		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+			env.Log.Warn("could not remove a LUKS key file after the failure", "path", p, "err", err)
+		}
+	}
 }
 
 // volume is one LUKS volume being set up.
@@ -217,9 +238,24 @@ func (v *volume) open(ctx context.Context, reused bool) error {
 		_, err = command.RunOpts(ctx, command.Options{Secret: true}, "cryptsetup", args...)
 	}
 	if err != nil {
+		if v.keyPath != "" && v.keyRefused(ctx) {
+			return fmt.Errorf("the key file does not open the LUKS volume on %s (no key slot accepts it)", v.device())
+		}
 		return fmt.Errorf("opening %s: %w", v.device(), err)
 	}
 	return waitForDevice(ctx, v.mapped())
+}
+
+// keyRefused says whether the volume's header rejects the key: cryptsetup
+// answers 2 ("no permission") to --test-passphrase then. It runs only after
+// an open failed, whose output is hidden (it could echo key material) and
+// whose exit status alone does not tell a wrong key from a missing
+// device-mapper; --test-passphrase needs no device-mapper.
+func (v *volume) keyRefused(ctx context.Context) bool {
+	_, err := command.RunOpts(ctx, command.Options{Secret: true, Answers: []int{2}},
+		"cryptsetup", "open", "--test-passphrase", "--key-file", v.keyPath, v.device())
+	var exit *exec.ExitError
+	return errors.As(err, &exit) && exit.ExitCode() == 2
 }
 
 // bindClevis binds the configured pins with the setup key.

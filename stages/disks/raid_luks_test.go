@@ -152,3 +152,48 @@ func TestClevisPin(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+// A key file that opens no key slot of an existing volume is named as
+// such (not as a bare exit status), and the key is not left in the run
+// directory. --test-passphrase needs no device-mapper, so this runs on
+// every kernel.
+func TestLuksWrongKey(t *testing.T) {
+	needLoop(t)
+	dev := loopDisk(t, 64)
+	right := filepath.Join(t.TempDir(), "right")
+	if err := os.WriteFile(right, []byte("right"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A cheap KDF: the test is about the answer, not the hashing.
+	sh(t, "cryptsetup", "luksFormat", "--type", "luks2", "--batch-mode", "--pbkdf", "pbkdf2",
+		"--pbkdf-force-iterations", "1000", "--key-file", right, dev)
+	name := "kindling-test-wrong"
+	closeLuks(t, name)
+	runDir, err := runStage(t, parse(t, "3.2.0", fmt.Sprintf(`{"luks":[{"name":%q,"device":%q,"keyFile":{"source":"data:,wrong"}}]}`, name, dev)))
+	mustFail(t, err, "storage.luks.0", name, "the key file does not open the LUKS volume on "+dev)
+	if entries, _ := os.ReadDir(filepath.Join(runDir, KeyFileDir)); len(entries) > 0 {
+		t.Errorf("key files left in the run directory after the failure: %v", entries)
+	}
+	if got := blkidOf(t, dev)["TYPE"]; got != "crypto_LUKS" {
+		t.Errorf("the volume changed to %q", got)
+	}
+}
+
+// A failure after the volumes are open (here a filesystem mkfs refuses)
+// removes every key file the stage wrote.
+func TestLuksKeyRemovedOnLaterFailure(t *testing.T) {
+	needLoop(t)
+	needDM(t)
+	dev := loopDisk(t, 64)
+	name := "kindling-test-later"
+	closeLuks(t, name)
+	runDir, err := runStage(t, parse(t, "3.2.0", fmt.Sprintf(`{"luks":[{"name":%q,"device":%q,"wipeVolume":true}],
+		"filesystems":[{"device":"/dev/mapper/%s","format":"xfs"}]}`, name, dev, name))) // too small for xfs
+	defer exec.Command("cryptsetup", "close", name).Run()
+	if err == nil {
+		t.Fatal("the stage succeeded; want mkfs.xfs to refuse a 48 MiB device")
+	}
+	if entries, _ := os.ReadDir(filepath.Join(runDir, KeyFileDir)); len(entries) > 0 {
+		t.Errorf("key files left in the run directory after the failure: %v", entries)
+	}
+}
