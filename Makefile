@@ -43,12 +43,13 @@ unit:
 compat:
 	cd tests/compat && $(GO) vet ./... && $(GO) test -count=1 -timeout 30m ./...
 
-# Brief fuzzing of the two parsers. Minimizing a new interesting input is
+# Brief fuzzing of the two parsers and the partition planner. Minimizing a new interesting input is
 # capped: an unbounded minimization still running when the fuzz time ends
 # makes go test report "context deadline exceeded" without any bug found.
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./config
 	$(GO) test -run '^$$' -fuzz '^FuzzTranslate$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./transpile
+	$(GO) test -run '^$$' -fuzz '^FuzzPlanPartitions$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./stages/disks
 
 check-docs:
 	$(GO) run ./cmd/provision docs --check docs/spec

@@ -150,6 +150,10 @@ func (plan *diskPlan) decide(d config.Disk, tbl *table) error {
 		if err := checkNumber(num); err != nil {
 			return stages.Errorf(path, d.Device, "%w", err)
 		}
+		// Validation refuses this too; the plan must not depend on it.
+		if num != 0 && slices.ContainsFunc(d.Partitions[:j], func(q config.Partition) bool { return q.Number == num }) {
+			return stages.Errorf(path, d.Device, "partition number %d appears twice", num)
+		}
 		ex, exists := tbl.parts[num]
 		if p.ShouldExist != nil && !*p.ShouldExist {
 			if !exists {
