@@ -3,12 +3,18 @@
 // sizes of issue #12), each measured from the child's rusage. It builds
 // both binaries from the repository it runs in.
 //
+// Inputs are streamed to files, never held whole: a child started by
+// os/exec shares this process's memory until it execs (vfork), and the
+// kernel counts this process's high-water mark into the child's Maxrss.
+//
 //	go run ./bench/peakrss [-json-mib 64] [-yaml-mib 25]
 package main
 
 import (
+	"bufio"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,19 +38,19 @@ func main() {
 		}
 	}
 	inputs := []struct {
-		what, name string
-		data       []byte
-		bin        string
-		args       []string
+		what  string
+		write func(io.Writer)
+		bin   string
+		args  []string
 	}{
-		{fmt.Sprintf("provision validate, %d MiB JSON, many files", *jsonMiB), "many.json", BigJSON(*jsonMiB << 20), "provision", []string{"validate"}},
-		{fmt.Sprintf("provision validate, %d MiB JSON, one data URL", *jsonMiB), "one.json", OneDataURLJSON(*jsonMiB << 20), "provision", []string{"validate"}},
-		{fmt.Sprintf("transpile, %d MiB YAML, many files", *yamlMiB), "many.yaml", BigYAML(*yamlMiB << 20), "transpile", nil},
-		{fmt.Sprintf("transpile, %d MiB YAML, one inline file", *yamlMiB), "one.yaml", OneInlineYAML(*yamlMiB << 20), "transpile", nil},
+		{fmt.Sprintf("provision validate, %d MiB JSON, many files", *jsonMiB), manyFilesJSON(*jsonMiB << 20), "provision", []string{"validate"}},
+		{fmt.Sprintf("provision validate, %d MiB JSON, one data URL", *jsonMiB), oneDataURLJSON(*jsonMiB << 20), "provision", []string{"validate"}},
+		{fmt.Sprintf("transpile, %d MiB YAML, many files", *yamlMiB), manyFilesYAML(*yamlMiB << 20), "transpile", nil},
+		{fmt.Sprintf("transpile, %d MiB YAML, one inline file", *yamlMiB), oneInlineYAML(*yamlMiB << 20), "transpile", nil},
 	}
 	for _, in := range inputs {
-		p := filepath.Join(dir, in.name)
-		if err := os.WriteFile(p, in.data, 0o600); err != nil {
+		p := filepath.Join(dir, "input")
+		if err := writeFile(p, in.write); err != nil {
 			fail(err)
 		}
 		report(in.what, filepath.Join(dir, in.bin), append(in.args, p)...)
@@ -65,46 +71,82 @@ func report(what, bin string, args ...string) {
 	fmt.Printf("%-48s peak RSS %7.1f MiB  (%s)\n", what, float64(rss)/1024, status)
 }
 
-// BigJSON is a valid config of about size bytes: many files with small
-// inline contents, the shape a generated config has.
-func BigJSON(size int) []byte {
-	var b strings.Builder
-	b.Grow(size + 1024)
-	b.WriteString(`{"ignition":{"version":"3.4.0"},"storage":{"files":[`)
-	for i := 0; b.Len() < size; i++ {
-		if i > 0 {
-			b.WriteByte(',')
+func writeFile(p string, write func(io.Writer)) error {
+	f, err := os.Create(p)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	write(w)
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// counter counts the bytes written through it.
+type counter struct {
+	w io.Writer
+	n int
+}
+
+func (c *counter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += n
+	return n, err
+}
+
+// manyFilesJSON is a valid config of about size bytes: many files with
+// small inline contents, the shape a generated config has.
+func manyFilesJSON(size int) func(io.Writer) {
+	return func(w io.Writer) {
+		c := &counter{w: w}
+		io.WriteString(c, `{"ignition":{"version":"3.4.0"},"storage":{"files":[`)
+		for i := 0; c.n < size; i++ {
+			if i > 0 {
+				io.WriteString(c, ",")
+			}
+			fmt.Fprintf(c, `{"path":"/etc/gen/f%07d","mode":420,"contents":{"source":"data:,%s"}}`, i, strings.Repeat("x", 200))
 		}
-		fmt.Fprintf(&b, `{"path":"/etc/gen/f%07d","mode":420,"contents":{"source":"data:,%s"}}`, i, strings.Repeat("x", 200))
+		io.WriteString(c, "]}}")
 	}
-	b.WriteString("]}}")
-	return []byte(b.String())
 }
 
-// BigYAML is a valid Butane-dialect config of about size bytes: many
-// files with inline contents.
-func BigYAML(size int) []byte {
-	var b strings.Builder
-	b.Grow(size + 1024)
-	b.WriteString("variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n")
-	for i := 0; b.Len() < size; i++ {
-		fmt.Fprintf(&b, "    - path: /etc/gen/f%07d\n      mode: 0644\n      contents:\n        inline: %s\n", i, strings.Repeat("x", 200))
-	}
-	return []byte(b.String())
-}
-
-// OneDataURLJSON is a valid config of about size bytes that is one file
+// oneDataURLJSON is a valid config of about size bytes that is one file
 // with a percent-encoded data URL.
-func OneDataURLJSON(size int) []byte {
-	return []byte(`{"ignition":{"version":"3.4.0"},"storage":{"files":[{"path":"/etc/big","contents":{"source":"data:,` +
-		strings.Repeat("a%20", size/4) + `"}}]}}`)
+func oneDataURLJSON(size int) func(io.Writer) {
+	return func(w io.Writer) {
+		io.WriteString(w, `{"ignition":{"version":"3.4.0"},"storage":{"files":[{"path":"/etc/big","contents":{"source":"data:,`)
+		for i := 0; i < size/4; i++ {
+			io.WriteString(w, "a%20")
+		}
+		io.WriteString(w, `"}}]}}`)
+	}
 }
 
-// OneInlineYAML is a valid Butane-dialect config of about size bytes that
-// is one file with a long inline string.
-func OneInlineYAML(size int) []byte {
-	return []byte("variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /etc/big\n      contents:\n        inline: " +
-		strings.Repeat("ab ", size/3) + "\n")
+// manyFilesYAML is a valid Butane-dialect config of about size bytes:
+// many files with inline contents.
+func manyFilesYAML(size int) func(io.Writer) {
+	return func(w io.Writer) {
+		c := &counter{w: w}
+		io.WriteString(c, "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n")
+		for i := 0; c.n < size; i++ {
+			fmt.Fprintf(c, "    - path: /etc/gen/f%07d\n      mode: 0644\n      contents:\n        inline: %s\n", i, strings.Repeat("x", 200))
+		}
+	}
+}
+
+// oneInlineYAML is a valid Butane-dialect config of about size bytes
+// that is one file with a long inline string.
+func oneInlineYAML(size int) func(io.Writer) {
+	return func(w io.Writer) {
+		io.WriteString(w, "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /etc/big\n      contents:\n        inline: ")
+		for i := 0; i < size/3; i++ {
+			io.WriteString(w, "ab ")
+		}
+		io.WriteString(w, "\n")
+	}
 }
 
 func fail(err error) {
