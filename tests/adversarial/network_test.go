@@ -22,6 +22,9 @@ type hostileServer struct {
 	requests atomic.Int64
 }
 
+// zerosSize is the size of /zeros.
+const zerosSize = 1 << 30
+
 // stallFor is how long a stalling handler holds a connection at most, so
 // a server never outlives its test by much.
 const stallFor = 90 * time.Second
@@ -57,6 +60,16 @@ func newHostileServer(t *testing.T, bomb []byte) *hostileServer {
 	mux.HandleFunc("/short", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "1000")
 		w.Write([]byte("only ten b"))
+	})
+	// A gigabyte of zeros, fast, never held in memory.
+	mux.HandleFunc("/zeros", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", fmt.Sprint(zerosSize))
+		chunk := make([]byte, 1<<20)
+		for sent := 0; sent < zerosSize; sent += len(chunk) {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
 	})
 	// A small gzip stream of a large run of zeros.
 	mux.HandleFunc("/bomb.gz", func(w http.ResponseWriter, r *http.Request) { w.Write(bomb) })
