@@ -143,6 +143,7 @@ func TestMisbehavingServer(t *testing.T) {
 				r.pending(t, r.says(c.want...) && srv.requests.Load() <= c.maxRequests, c.branch, fmt.Sprintf("%s refused after at most %d requests (got %d)", c.path, c.maxRequests, srv.requests.Load()))
 			}
 			r.failed(t, 128, c.want...)
+			t.Logf("%s", lastLine(r.output))
 			if took := time.Since(start); took > 40*time.Second {
 				t.Errorf("took %v with httpTotal 8 s", took)
 			}
@@ -237,4 +238,10 @@ func fetchStage(t *testing.T, cfg []byte) result {
 	runDir := t.TempDir()
 	return run(t, nil, []string{"KINDLING_CONFIG_FILE=" + writeFile(t, "user.json", cfg)}, provision,
 		"fetch", "--log-to-stdout", "--platform", "file", "--root", t.TempDir(), "--config-cache", runDir+"/config.json")
+}
+
+// lastLine is the last line of a binary's output (its error).
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
 }
