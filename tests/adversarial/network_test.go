@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/sha512"
+	"encoding/base64"
 	"fmt"
 	"net"
 	"net/http"
@@ -192,19 +193,28 @@ func runNoFatal(root string, cfg []byte) result {
 }
 
 // TestGzipBombInAFile: a gzip stream of 512 MiB of zeros with a hash it
-// cannot match is streamed (memory stays small), refused naming the
-// file, and leaves no temp file in the root.
+// cannot match, served over HTTP or inline as a base64 data URL, is
+// streamed (memory stays small), refused naming the file, and leaves no
+// temp file in the root.
 func TestGzipBombInAFile(t *testing.T) {
 	needRoot(t)
-	const size = 512 << 20
-	srv := newHostileServer(t, gzipZeros(t, size))
-	root := newRoot(t)
-	before := snapshot(t, root)
+	bomb := gzipZeros(t, 512<<20)
+	srv := newHostileServer(t, bomb)
 	other := sha512.Sum512([]byte("something else"))
-	r := applyFiles(t, root, fileFrom(srv.url+"/bomb.gz", fmt.Sprintf(`,"compression":"gzip","verification":{"hash":"sha512-%x"}`, other)))
-	r.failed(t, 128, "storage.files.0.contents", "sha512")
-	if after := snapshot(t, root); after != before {
-		t.Errorf("the root changed:\n%s\n---\n%s", before, after)
+	extra := fmt.Sprintf(`,"compression":"gzip","verification":{"hash":"sha512-%x"}`, other)
+	for name, source := range map[string]string{
+		"http":     srv.url + "/bomb.gz",
+		"data URL": "data:;base64," + base64.StdEncoding.EncodeToString(bomb),
+	} {
+		t.Run(name, func(t *testing.T) {
+			root := newRoot(t)
+			before := snapshot(t, root)
+			r := applyFiles(t, root, fileFrom(source, extra))
+			r.failed(t, 128, "storage.files.0.contents", "sha512")
+			if after := snapshot(t, root); after != before {
+				t.Errorf("the root changed:\n%s\n---\n%s", before, after)
+			}
+		})
 	}
 }
 
