@@ -255,8 +255,10 @@ func (t *table) free() []freeArea {
 	var areas []freeArea
 	next := t.firstUsable
 	for _, e := range parts {
-		if e.start > next {
-			areas = append(areas, freeArea{next, e.start - 1})
+		// An entry past the end of the disk (a table from a larger disk,
+		// or a forged one) does not stretch the free space beyond it.
+		if end := min(e.start-1, t.lastUsable); end >= next {
+			areas = append(areas, freeArea{next, end})
 		}
 		next = max(next, e.end+1)
 	}
@@ -562,8 +564,10 @@ func readTable(ctx context.Context, dev string) (*table, error) {
 	if pt.FirstLBA > 0 {
 		t.firstUsable = pt.FirstLBA
 	}
-	// A table written on a smaller disk ends early; the real size counts.
-	t.lastUsable = max(t.lastUsable, pt.LastLBA)
+	// The real size counts, not the header's: a table written on a
+	// smaller disk ends early (its backup header moves to the end when the
+	// table is written), and one from a larger disk, or a forged one,
+	// claims sectors the disk does not have.
 	for _, p := range pt.Partitions {
 		n, ok := trailingNumber(p.Node)
 		if !ok {
