@@ -122,3 +122,24 @@ func TestEscapeCodesInAPathStayNames(t *testing.T) {
 	}
 	r.pending(t, !strings.ContainsAny(r.output, "\x1b\x07"), "h-files", "log lines quote control characters in paths")
 }
+
+// TestKernelArgumentForgingALine: a kernel argument with a line break is
+// valid to the reference's validator, but the kargs stage refuses it
+// before touching the boot entry, whose next line it would forge.
+func TestKernelArgumentForgingALine(t *testing.T) {
+	needRoot(t)
+	root := newRoot(t)
+	entry := filepath.Join(root, "boot/loader/entries/debian.conf")
+	if err := os.MkdirAll(filepath.Dir(entry), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(entry, []byte("title Debian\nlinux /vmlinuz\noptions root=/dev/vda1 ro\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, root)
+	r := applyFiles(t, root, config("3.4.0", `,"kernelArguments":{"shouldExist":["quiet\ninitrd /evil.img"]}`))
+	r.failed(t, 128, "kernelArguments.shouldExist.0", "would forge a line of the boot entry")
+	if after := snapshot(t, root); after != before {
+		t.Errorf("the root changed:\n%s\n---\n%s", before, after)
+	}
+}
