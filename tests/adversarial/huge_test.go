@@ -134,6 +134,23 @@ func TestHugeConfigs(t *testing.T) {
 	}
 }
 
+// TestHugeDataURLApplied: a file whose contents are a 64 MiB data URL is
+// written by `provision apply` within the memory bound.
+func TestHugeDataURLApplied(t *testing.T) {
+	needRoot(t)
+	root := newRoot(t)
+	r := run(t, nil, nil, provision, "apply", "--log-to-stdout", "--root", root, "--run-dir", t.TempDir(),
+		generate(t, "config.json", oneDataURLJSON(64<<20)))
+	if r.code != 0 {
+		t.Fatalf("apply exited %d:\n%s", r.code, tail(r.output))
+	}
+	if fi, err := os.Stat(filepath.Join(root, "etc/big")); err != nil || fi.Size() != 16<<20*2 {
+		t.Errorf("/etc/big: %v %v", fi, err)
+	}
+	r.boundedMem(t, validateBoundMiB)
+	t.Logf("peak RSS %d MiB", r.rssKiB/1024)
+}
+
 // TestStructureBombs: nesting far past any real config and YAML alias
 // expansion (a "billion laughs") are refused or bounded, in little memory.
 func TestStructureBombs(t *testing.T) {
