@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/kindling-dev/kindling/config"
 )
 
 // loopDiskSector is loopDisk with a logical sector size (4096 for a 4Kn
@@ -54,10 +56,12 @@ func dump(tb testing.TB, dev string) string {
 }
 
 // TestPartitionGeometryRefused gives the stage sizes, starts and numbers
-// that do not fit the disk (some so large that multiplying them into
-// sectors wraps), with and without wipeTable and next to a deletion that
-// would otherwise run first: each fails naming the partition and the
-// limit, and the table is byte-identical afterwards.
+// that validation allows but the disk cannot hold, with and without
+// wipeTable and next to a deletion that would otherwise run first: each
+// fails naming the partition and the limit, and the table is
+// byte-identical afterwards. (Values so large that they wrap when turned
+// into sectors are refused by validation; TestPlanRefusesWrappingValues
+// gives them to the planner directly.)
 func TestPartitionGeometryRefused(t *testing.T) {
 	needLoop(t)
 	dev := loopDisk(t, 64)
@@ -68,24 +72,22 @@ func TestPartitionGeometryRefused(t *testing.T) {
 		name, disk, parts string
 		want              []string
 	}{
-		{"size wraps", "", drop + `{"number":2,"sizeMiB":9007199254740993}`,
-			[]string{"storage.disks.0.partitions.1", "partition 2", "sizeMiB 9007199254740993 is larger than the disk's usable area (63 MiB)"}},
-		{"size wraps, wipeTable", `"wipeTable":true,`, `{"number":2,"sizeMiB":9007199254740993}`,
+		{"size of 8 EiB", "", drop + `{"number":2,"sizeMiB":8796093022207}`,
+			[]string{"storage.disks.0.partitions.1", "partition 2", "sizeMiB 8796093022207 is larger than the disk's usable area (63 MiB)"}},
+		{"size of 8 EiB, wipeTable", `"wipeTable":true,`, `{"number":2,"sizeMiB":8796093022207}`,
 			[]string{"storage.disks.0.partitions.0", "larger than the disk's usable area"}},
 		{"size one MiB too many", "", `{"number":2,"sizeMiB":64}`,
 			[]string{"sizeMiB 64 is larger than the disk's usable area (63 MiB)"}},
-		{"start wraps", "", drop + `{"number":2,"startMiB":4503599627370497,"sizeMiB":1}`,
-			[]string{"storage.disks.0.partitions.1", "startMiB 4503599627370497 is outside the disk's usable area (MiB 1 to 63)"}},
-		{"start max int64", `"wipeTable":true,`, `{"number":2,"startMiB":9223372036854775807}`,
-			[]string{"startMiB 9223372036854775807 is outside"}},
+		{"start 8 EiB in", "", drop + `{"number":2,"startMiB":8796093022207,"sizeMiB":1}`,
+			[]string{"storage.disks.0.partitions.1", "startMiB 8796093022207 is outside the disk's usable area (MiB 1 to 63)"}},
 		{"start beyond the disk", "", `{"number":2,"startMiB":100}`,
 			[]string{"startMiB 100 is outside the disk's usable area"}},
 		{"number 129", "", drop + `{"number":129,"sizeMiB":1}`,
 			[]string{"storage.disks.0.partitions.1", "partition number 129 is outside 1..128"}},
-		{"number huge, wipeTable", `"wipeTable":true,`, `{"number":4294967297,"sizeMiB":1}`,
-			[]string{"partition number 4294967297 is outside 1..128"}},
-		{"existing partition, size wraps", "", `{"number":3,"sizeMiB":9007199254740992,"resize":true}`,
-			[]string{"storage.disks.0.partitions.0", "partition 3: sizeMiB 9007199254740992 is larger"}},
+		{"number 200, wipeTable", `"wipeTable":true,`, `{"number":200,"sizeMiB":1}`,
+			[]string{"partition number 200 is outside 1..128"}},
+		{"existing partition resized to 8 EiB", "", `{"number":3,"sizeMiB":8796093022207,"resize":true}`,
+			[]string{"storage.disks.0.partitions.0", "partition 3: sizeMiB 8796093022207 is larger"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -96,6 +98,41 @@ func TestPartitionGeometryRefused(t *testing.T) {
 				t.Errorf("the table changed although the config failed:\n%s\n%s", before, after)
 			}
 		})
+	}
+}
+
+// TestPlanRefusesWrappingValues gives the planner, without validation in
+// front of it, values whose product with the sectors per MiB wraps around
+// int64 (the planner once turned sizeMiB 9007199254740993 into a 1 MiB
+// partition): each is refused naming the value and the limit, on 512-byte
+// and 4Kn geometry alike, and nothing is planned.
+func TestPlanRefusesWrappingValues(t *testing.T) {
+	n := func(v int) *int { return &v }
+	for _, ss := range []int64{512, 4096} {
+		sectors := int64(64<<20) / ss
+		tbl := &table{label: "gpt", sectorSize: ss, firstUsable: 2 + entrySectors(ss),
+			lastUsable: sectors - 2 - entrySectors(ss), parts: map[int]existing{}}
+		for _, c := range []struct {
+			part config.Partition
+			want string
+		}{
+			{config.Partition{Number: 1, SizeMiB: n(9007199254740993)}, "sizeMiB 9007199254740993 is larger than the disk's usable area"},
+			{config.Partition{Number: 1, SizeMiB: n(36028797018963969)}, "sizeMiB 36028797018963969 is larger"},
+			{config.Partition{Number: 1, StartMiB: n(36028797018963969), SizeMiB: n(1)}, "startMiB 36028797018963969 is outside"},
+			{config.Partition{Number: 1, StartMiB: n(9223372036854775807)}, "startMiB 9223372036854775807 is outside"},
+			{config.Partition{Number: 1, SizeMiB: n(-1)}, "sizeMiB -1 is negative"},
+			{config.Partition{Number: 4294967297, SizeMiB: n(1)}, "partition number 4294967297 is outside 1..128"},
+			{config.Partition{Number: -1}, "partition number -1 is outside"},
+		} {
+			plan := &diskPlan{device: "/dev/synthetic", wipe: true}
+			err := plan.decide(config.Disk{Device: "/dev/synthetic", Partitions: []config.Partition{c.part}}, tbl)
+			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "storage.disks.0.partitions.0") {
+				t.Errorf("sector size %d, %+v: err = %v, want %q", ss, c.part, err, c.want)
+			}
+			if len(plan.creates) > 0 {
+				t.Errorf("sector size %d: planned %+v", ss, plan.creates)
+			}
+		}
 	}
 }
 
@@ -149,8 +186,8 @@ func TestPartition4Kn(t *testing.T) {
 	}
 	before := dump(t, dev)
 	_, err := runStage(t, parse(t, "3.4.0", fmt.Sprintf(`{"disks":[{"device":%q,"partitions":[
-		{"number":3,"sizeMiB":36028797018963969}]}]}`, dev)))
-	mustFail(t, err, "partition 3: sizeMiB 36028797018963969 is larger than the disk's usable area")
+		{"number":3,"sizeMiB":8796093022207}]}]}`, dev)))
+	mustFail(t, err, "partition 3: sizeMiB 8796093022207 is larger than the disk's usable area")
 	if after := dump(t, dev); after != before {
 		t.Errorf("the table changed although the config failed:\n%s\n%s", before, after)
 	}

@@ -51,17 +51,23 @@ func sfdiskDump(t *testing.T, dev string) string {
 }
 
 // TestAbsurdGeometry runs `provision disks` with partitions that cannot
-// fit (sizes that wrap when turned into sectors, starts past the end,
-// numbers past the GPT's entries), on 512-byte and 4Kn disks: each fails
-// naming the partition and the limit, and the table is byte-identical.
+// fit (sizes that wrap when turned into sectors, sizes and starts past the
+// end, numbers past the GPT's entries), on 512-byte and 4Kn disks: each
+// fails naming the partition and the value or limit, and the table is
+// byte-identical.
 func TestAbsurdGeometry(t *testing.T) {
 	needRoot(t)
 	drop := `{"number":1,"shouldExist":false,"wipePartitionEntry":true},`
 	for _, ss := range []int{512, 4096} {
 		dev := loopDisk(t, 64, ss)
 		for _, c := range []struct{ name, parts, want string }{
-			{"size wraps", drop + `{"number":2,"sizeMiB":9007199254740993}`, "sizeMiB 9007199254740993 is larger than the disk's usable area"},
-			{"start wraps", drop + `{"number":2,"startMiB":36028797018963969,"sizeMiB":1}`, "startMiB 36028797018963969 is outside the disk's usable area"},
+			// Values that wrap when turned into sectors: refused by the
+			// planner, or by validation where it bounds them (h-validate);
+			// either way the error names the partition and the value.
+			{"size wraps", drop + `{"number":2,"sizeMiB":9007199254740993}`, "9007199254740993"},
+			{"start wraps", drop + `{"number":2,"startMiB":36028797018963969,"sizeMiB":1}`, "36028797018963969"},
+			// Values any validation allows that no 64 MiB disk holds.
+			{"size of 8 EiB", drop + `{"number":2,"sizeMiB":8796093022207}`, "sizeMiB 8796093022207 is larger than the disk's usable area"},
 			{"start past the end", `{"number":2,"startMiB":64}`, "startMiB 64 is outside the disk's usable area"},
 			{"number 129", drop + `{"number":129}`, "partition number 129 is outside 1..128"},
 		} {
