@@ -41,6 +41,9 @@ func (s Stage) Run(ctx context.Context, env *stages.Env, cfg *config.Config) err
 		return nil
 	}
 	st := cfg.Storage
+	if err := checkRaidNames(st.Raid); err != nil {
+		return err
+	}
 	plans, err := planDisks(ctx, st.Disks)
 	if err != nil {
 		return err

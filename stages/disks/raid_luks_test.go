@@ -197,3 +197,25 @@ func TestLuksKeyRemovedOnLaterFailure(t *testing.T) {
 		t.Errorf("key files left in the run directory after the failure: %v", entries)
 	}
 }
+
+// An array name that would leave /dev/md is refused before any disk is
+// touched, even when validation only warns about it. The config is built
+// directly: whether validation refuses or warns is not this test's point.
+func TestRaidNameLeavingDevMd(t *testing.T) {
+	needLoop(t)
+	dev := loopDisk(t, 64)
+	sh(t, "sgdisk", "-n", "1:0:+8M", dev)
+	before := sh(t, "sfdisk", "--dump", dev)
+	for _, name := range []string{"..", "../sda", "a/b", ""} {
+		two := 2
+		cfg := &config.Config{Storage: config.Storage{
+			Disks: []config.Disk{{Device: dev, Partitions: []config.Partition{{Number: 2, SizeMiB: &two}}}},
+			Raid:  []config.Raid{{Name: name, Devices: []string{dev}}},
+		}}
+		_, err := runStage(t, cfg)
+		mustFail(t, err, "storage.raid.0.name", "is not a file name under /dev/md")
+		if after := sh(t, "sfdisk", "--dump", dev); after != before {
+			t.Fatalf("name %q: the table changed:\n%s\n%s", name, before, after)
+		}
+	}
+}

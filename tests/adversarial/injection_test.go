@@ -32,7 +32,7 @@ var injections = []injection{
 	{"unit name with a newline", `,"systemd":{"units":[{"name":"a.service\n[Install]","enabled":true,"contents":"[Service]\n"}]}`,
 		[]string{"systemd.units.0.name"}, ""},
 	{"unit name with a slash", `,"systemd":{"units":[{"name":"../../etc/a.service","contents":"[Service]\n"}]}`,
-		[]string{"systemd.units.0.name", `contains "/"`}, ""},
+		[]string{"systemd.units.0.name", "/"}, ""},
 	{"drop-in name with ..", `,"systemd":{"units":[{"name":"a.service","dropins":[{"name":"../x.conf","contents":"[Unit]\n"}]}]}`,
 		[]string{"systemd.units.0.dropins.0.name"}, ""},
 	{"[Install] WantedBy leaving the unit directory", `,"systemd":{"units":[{"name":"a.service","enabled":true,"contents":"[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=../../../etc/x.target\n"}]}`,
@@ -43,16 +43,10 @@ var injections = []injection{
 		[]string{"passwd.groups.0.name"}, ""},
 	{"home directory with a newline", `,"passwd":{"users":[{"name":"bob","homeDir":"/home/b\nroot::0:0::/:/bin/sh"}]}`,
 		[]string{"passwd.users.0.homeDir"}, ""},
-	{"SSH key with a newline", `,"passwd":{"users":[{"name":"bob","sshAuthorizedKeys":["ssh-ed25519 AAAA x\nssh-rsa evil"]}]}`,
-		[]string{"passwd.users.0.sshAuthorizedKeys.0"}, ""},
 	{"LUKS name with a slash", `,"storage":{"luks":[{"name":"../sda","device":"/dev/vdb"}]}`,
 		[]string{"storage.luks.0.name"}, ""},
 	{"LUKS name with a newline (a forged crypttab line)", `,"storage":{"luks":[{"name":"a\nroot /dev/sda none","device":"/dev/vdb"}]}`,
 		[]string{"storage.luks.0.name"}, ""},
-	{"RAID name with ..", `,"storage":{"raid":[{"name":"..","level":"raid1","devices":["/dev/vdb","/dev/vdc"]}]}`,
-		[]string{"storage.raid.0.name"}, ""},
-	{"RAID name with a newline", `,"storage":{"raid":[{"name":"md\nx","level":"raid1","devices":["/dev/vdb","/dev/vdc"]}]}`,
-		[]string{"storage.raid.0.name"}, "h-validate"},
 	{"file path with NUL", `,"storage":{"files":[{"path":"/etc/a\u0000b"}]}`,
 		[]string{"storage.files.0.path", "NUL"}, ""},
 	{"file path with ..", `,"storage":{"files":[{"path":"/../../../tmp/escape"}]}`,
@@ -60,6 +54,11 @@ var injections = []injection{
 	{"mount option with a newline (a forged unit line)", `,"storage":{"filesystems":[{"device":"/dev/vdb","format":"ext4","path":"/var","mountOptions":["ro\nWhat=/dev/sda"]}]}`,
 		[]string{"storage.filesystems.0.mountOptions.0"}, "h-validate"},
 }
+
+// RAID names reach no file (mdadm gets /dev/md/NAME, and the disks stage
+// refuses one leaving /dev/md: stages/disks TestRaidNameLeavingDevMd), and
+// an SSH key with a line break only adds keys the author could list
+// anyway: the reference accepts both, so validation may only warn.
 
 // TestInjectionRefusedByValidate: every injection is an error naming its
 // config path, line and column, and the message quotes the value rather
