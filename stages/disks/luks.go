@@ -1,6 +1,7 @@
 package disks
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -42,7 +43,7 @@ func fetchLuksKeys(ctx context.Context, env *stages.Env, vols []config.Luks) ([]
 		if env.Fetcher == nil {
 			return nil, stages.Errorf(luksPath(i).Append("keyFile"), l.Name, "no fetcher to fetch the key file")
 		}
-		data, err := env.Fetcher.Fetch(ctx, resource.RequestFrom(l.KeyFile))
+		data, err := fetchKey(ctx, env.Fetcher, resource.RequestFrom(l.KeyFile))
 		if err != nil {
 			return nil, stages.Errorf(luksPath(i).Append("keyFile"), l.Name, "fetching the key file: %w", err)
 		}
@@ -50,6 +51,48 @@ func fetchLuksKeys(ctx context.Context, env *stages.Env, vols []config.Luks) ([]
 	}
 	return keys, nil
 }
+
+// maxKeyFile is the largest key file cryptsetup reads by default (its
+// keyfile-size limit of 8 MiB); a larger one could never open a volume, so
+// it is not fetched further into memory.
+const maxKeyFile = 8 << 20
+
+// fetchKey fetches a key file, stopping the fetch (and its retries) as
+// soon as it grows past maxKeyFile.
+func fetchKey(ctx context.Context, f *resource.Fetcher, req resource.Request) ([]byte, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w := &cappedBuffer{max: maxKeyFile, over: cancel}
+	err := f.FetchTo(ctx, req, w)
+	if w.exceeded {
+		return nil, fmt.Errorf("the key file is larger than %d bytes (8 MiB), the most cryptsetup reads from a key file", maxKeyFile)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return w.buf.Bytes(), nil
+}
+
+// cappedBuffer holds at most max bytes; a write beyond that fails and
+// calls over, which ends the fetch instead of letting it retry.
+type cappedBuffer struct {
+	buf      bytes.Buffer
+	max      int
+	over     func()
+	exceeded bool
+}
+
+func (c *cappedBuffer) Write(p []byte) (int, error) {
+	if c.buf.Len()+len(p) > c.max {
+		c.exceeded = true
+		c.over()
+		return 0, errors.New("key file too large")
+	}
+	return c.buf.Write(p)
+}
+
+// Reset drops a failed attempt's bytes so the fetch can retry.
+func (c *cappedBuffer) Reset() { c.buf.Reset() }
 
 func usesClevis(c config.Clevis) bool {
 	return len(c.Tang) > 0 || boolv(c.Tpm2) || str(c.Custom.Pin) != ""

@@ -1,6 +1,9 @@
 package disks
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
 	"fmt"
 	"os"
 	"os/exec"
@@ -217,5 +220,23 @@ func TestRaidNameLeavingDevMd(t *testing.T) {
 		if after := sh(t, "sfdisk", "--dump", dev); after != before {
 			t.Fatalf("name %q: the table changed:\n%s\n%s", name, before, after)
 		}
+	}
+}
+
+// A key file larger than cryptsetup reads (a gzip bomb here) is cut at
+// 8 MiB while fetching, before any disk is touched, with an error that
+// says why.
+func TestLuksKeyFileTooLarge(t *testing.T) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(make([]byte, 64<<20))
+	zw.Close()
+	src := "data:;base64," + base64.StdEncoding.EncodeToString(gz.Bytes())
+	cfg := parse(t, "3.2.0", fmt.Sprintf(`{"luks":[{"name":"kindling-test-big","device":"/dev/kindling-none",
+		"keyFile":{"source":%q,"compression":"gzip"}}]}`, src))
+	runDir, err := runStage(t, cfg)
+	mustFail(t, err, "storage.luks.0.keyFile", "larger than 8388608 bytes")
+	if entries, _ := os.ReadDir(filepath.Join(runDir, KeyFileDir)); len(entries) > 0 {
+		t.Errorf("key files written: %v", entries)
 	}
 }
