@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/kindling-dev/kindling/config/internal/jsontree"
 	"github.com/kindling-dev/kindling/config/report"
@@ -26,7 +27,8 @@ func (d *decoder) report(level report.Level, offset int, format string, args ...
 
 func (d *decoder) decode(n *jsontree.Node, v reflect.Value, pattern string) {
 	if n.Kind == jsontree.Null {
-		return // null means absent, as for an omitted key
+		d.null(v, pattern)
+		return
 	}
 	switch v.Kind() {
 	case reflect.Pointer:
@@ -41,7 +43,11 @@ func (d *decoder) decode(n *jsontree.Node, v reflect.Value, pattern string) {
 			d.typeError(n, "a list")
 			return
 		}
+		// A key given twice decodes its list into the earlier one's
+		// elements, as encoding/json does: what the later element leaves
+		// out, the earlier one keeps.
 		s := reflect.MakeSlice(v.Type(), len(n.Items), len(n.Items))
+		reflect.Copy(s, v)
 		for i, item := range n.Items {
 			d.path = append(d.path, i)
 			d.decode(item, s.Index(i), pattern)
@@ -52,6 +58,37 @@ func (d *decoder) decode(n *jsontree.Node, v reflect.Value, pattern string) {
 		d.decodeScalar(n, v)
 	}
 }
+
+// null applies a JSON null the way encoding/json does in the config's
+// version's own types: it unsets an optional field (a pointer or a list)
+// and leaves anything else as it was, so null after a key given earlier
+// undoes it, and null alone means absent.
+func (d *decoder) null(v reflect.Value, pattern string) {
+	kind := v.Kind()
+	if since, ok := plainBefore[pattern]; ok && d.version.Less(since) {
+		return // a plain value in this version: null changes nothing
+	}
+	if (kind == reflect.Pointer || kind == reflect.Slice) || (kind == reflect.Struct && pointerIn[pattern] == d.version) {
+		v.SetZero()
+	}
+}
+
+// plainBefore lists optional fields that older versions declare as plain
+// values, where null leaves them as they are; pointerIn lists objects one
+// version declares as pointers, where null removes them.
+var (
+	plainBefore = map[string]Version{
+		"storage.links.target": V3_3,
+		"storage.raid.level":   V3_3,
+		"ignition.security.tls.certificateAuthorities.source": V3_1,
+		"storage.luks.clevis.custom.config":                   V3_3,
+		"storage.luks.clevis.custom.pin":                      V3_3,
+	}
+	pointerIn = map[string]Version{
+		"storage.luks.clevis":        V3_2,
+		"storage.luks.clevis.custom": V3_2,
+	}
+)
 
 // decodeScalar sets a string, bool or int, reporting whether it did.
 func (d *decoder) decodeScalar(n *jsontree.Node, v reflect.Value) bool {
@@ -145,7 +182,7 @@ func (d *decoder) decodeMember(m jsontree.Member, v reflect.Value, fields *field
 		d.report(report.Warning, m.KeyOffset, "key %q should be spelled %q", m.Key, f.name)
 	}
 	if prev, dup := seen[f.name]; dup {
-		d.report(report.Warning, m.KeyOffset, "duplicate key %q (also at byte %d); the last one is used", m.Key, prev)
+		d.report(report.Warning, m.KeyOffset, "duplicate key %q (also at byte %d): its value is applied over the earlier one (objects and lists merge, null unsets an optional field)", m.Key, prev)
 	}
 	seen[f.name] = m.KeyOffset
 	d.decode(m.Value, v.FieldByIndex(f.index), childPattern)
@@ -167,10 +204,38 @@ func (s *fieldSet) lookup(key string) (f *field, exact bool) {
 	if f := s.byName[key]; f != nil {
 		return f, true
 	}
-	if f := s.byFold[strings.ToLower(key)]; f != nil {
+	if f := s.byFold[foldKey(key)]; f != nil {
 		return f, false
 	}
 	return nil, false
+}
+
+// foldKey maps a key to one spelling per case-insensitive class, with
+// Unicode simple folding as encoding/json (the reference's decoder) matches
+// keys to fields: "VERSION", "Version" and "verſion" all name version.
+func foldKey(key string) string {
+	var b strings.Builder
+	for _, r := range key {
+		b.WriteRune(foldRune(r))
+	}
+	return b.String()
+}
+
+// foldRune is the smallest rune of r's simple case-folding orbit.
+func foldRune(r rune) rune {
+	min := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		if f < min {
+			min = f
+		}
+	}
+	return min
+}
+
+// keyMatches reports whether an object key names the field name, exactly
+// or case-insensitively as encoding/json matches.
+func keyMatches(key, name string) bool {
+	return key == name || foldKey(key) == foldKey(name)
 }
 
 var fieldCache sync.Map // reflect.Type -> *fieldSet
@@ -199,7 +264,7 @@ func collectFields(t reflect.Type, prefix []int, s *fieldSet) {
 		}
 		f := &field{name: name, index: index}
 		s.byName[name] = f
-		s.byFold[strings.ToLower(name)] = f
+		s.byFold[foldKey(name)] = f
 		s.list = append(s.list, f)
 	}
 }

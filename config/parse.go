@@ -55,7 +55,11 @@ func parse(data []byte) (Config, report.Report) {
 	}
 	translated := translate(&cfg, version)
 	rep.Merge(locateAll(tree, translated))
-	rep.Merge(locateAll(tree, validate(&cfg, version)))
+	v := &validator{version: version}
+	if version == V3_2 {
+		v.customGiven = clevisCustomObjects(tree)
+	}
+	rep.Merge(locateAll(tree, validateWith(v, &cfg)))
 	return cfg, rep
 }
 
@@ -71,8 +75,7 @@ func syntaxMessage(err error) string {
 // decoded, since it decides which fields exist.
 func readVersion(tree *jsontree.Node, rep *report.Report) (Version, bool) {
 	path := report.Path{"ignition", "version"}
-	ign := tree.Lookup("ignition")
-	node := ign.Lookup("version")
+	ign, node := versionNode(tree)
 	if node == nil || node.Kind == jsontree.Null {
 		offset := tree.Offset
 		if ign != nil {
@@ -93,7 +96,79 @@ func readVersion(tree *jsontree.Node, rep *report.Report) (Version, bool) {
 		rep.Entries[len(rep.Entries)-1].Offset = node.Offset
 		return Version{}, false
 	}
+	if node.Text != v.String() {
+		rep.Warnf(path, "spec version %q is read as %s; write it that way", node.Text, v)
+		rep.Entries[len(rep.Entries)-1].Offset = node.Offset
+	}
 	return v, true
+}
+
+// versionNode finds ignition.version as encoding/json would assign it:
+// every "ignition" member (keys matched case-insensitively) decodes into
+// the same object, a later "version" replaces an earlier one, and null
+// changes nothing. It returns the last ignition object too, for positions.
+func versionNode(tree *jsontree.Node) (ign, version *jsontree.Node) {
+	for _, m := range tree.Members {
+		if !keyMatches(m.Key, "ignition") || m.Value.Kind != jsontree.Object {
+			continue
+		}
+		ign = m.Value
+		for _, vm := range m.Value.Members {
+			if keyMatches(vm.Key, "version") && (vm.Value.Kind != jsontree.Null || version == nil) {
+				version = vm.Value
+			}
+		}
+	}
+	return ign, version
+}
+
+// clevisCustomObjects lists the LUKS volumes whose clevis has a custom
+// object in the source, even an empty one: spec 3.2.0 declares custom a
+// pointer, so its mere presence counts there.
+func clevisCustomObjects(tree *jsontree.Node) map[int]bool {
+	given := map[int]bool{}
+	for _, storage := range membersNamed(tree, "storage") {
+		for _, luks := range membersNamed(storage, "luks") {
+			for i, vol := range luks.Items {
+				given[i] = lastIsObject(membersNamed(vol, "clevis"), func(clevis *jsontree.Node) bool {
+					return lastIsObject(membersNamed(clevis, "custom"), nil)
+				})
+			}
+		}
+	}
+	return given
+}
+
+// lastIsObject reports whether a pointer field given by these members ends
+// up set: a null member unsets it, an object sets it (and then inner, if
+// not nil, must hold for one of the objects since the last null).
+func lastIsObject(members []*jsontree.Node, inner func(*jsontree.Node) bool) bool {
+	set, ok := false, false
+	for _, m := range members {
+		switch m.Kind {
+		case jsontree.Null:
+			set, ok = false, false
+		case jsontree.Object:
+			set = true
+			ok = ok || inner == nil || inner(m)
+		}
+	}
+	return set && ok
+}
+
+// membersNamed returns the values of an object's members that name the
+// field name (as keyMatches decides), in order.
+func membersNamed(n *jsontree.Node, name string) []*jsontree.Node {
+	if n == nil || n.Kind != jsontree.Object {
+		return nil
+	}
+	var out []*jsontree.Node
+	for _, m := range n.Members {
+		if keyMatches(m.Key, name) {
+			out = append(out, m.Value)
+		}
+	}
+	return out
 }
 
 // locateAll sets the source offset of every entry from the tree.

@@ -14,7 +14,12 @@ const specialModeBits = 0o7000
 func translate(cfg *Config, from Version) report.Report {
 	var rep report.Report
 	if from.AtLeast(V3_6) {
+		// The experimental version keeps its name: its fields are a
+		// superset of Newest's, and calling it stable would hide that.
 		cfg.Ignition.Version = Newest.String()
+		if Newest.Less(from) {
+			cfg.Ignition.Version = from.String()
+		}
 		return rep
 	}
 	mask := func(mode *int, path report.Path) {
@@ -25,6 +30,17 @@ func translate(cfg *Config, from Version) report.Report {
 	}
 	for i := range cfg.Storage.Files {
 		mask(cfg.Storage.Files[i].Mode, report.Path{"storage", "files", i, "mode"})
+	}
+	if from.Less(V3_3) {
+		// Before 3.3.0 needsNetwork alone does not ask for a custom clevis
+		// pin, and with no pin nothing is bound; from 3.3.0 it would ask
+		// for one, so it is dropped to keep the meaning.
+		for i := range cfg.Storage.Luks {
+			c := &cfg.Storage.Luks[i].Clevis.Custom
+			if c.NeedsNetwork != nil && !nonEmpty(c.Pin) && !nonEmpty(c.Config) {
+				c.NeedsNetwork = nil
+			}
+		}
 	}
 	for i := range cfg.Storage.Directories {
 		mask(cfg.Storage.Directories[i].Mode, report.Path{"storage", "directories", i, "mode"})

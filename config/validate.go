@@ -1,6 +1,8 @@
 package config
 
 import (
+	"fmt"
+
 	"github.com/kindling-dev/kindling/config/report"
 )
 
@@ -25,6 +27,10 @@ func Validate(cfg Config) report.Report {
 type validator struct {
 	version Version
 	rep     report.Report
+	// customGiven tells, for spec 3.2.0, which LUKS volumes' configs
+	// have a clevis.custom object at all (see customPresent); nil for a
+	// config built in Go.
+	customGiven map[int]bool
 }
 
 func (v *validator) errorf(path report.Path, format string, args ...any) {
@@ -36,7 +42,10 @@ func (v *validator) warnf(path report.Path, format string, args ...any) {
 }
 
 func validate(cfg *Config, version Version) report.Report {
-	v := &validator{version: version}
+	return validateWith(&validator{version: version}, cfg)
+}
+
+func validateWith(v *validator, cfg *Config) report.Report {
 	v.ignition(&cfg.Ignition)
 	v.storage(&cfg.Storage)
 	v.systemd(&cfg.Systemd)
@@ -44,4 +53,34 @@ func validate(cfg *Config, version Version) report.Report {
 	v.kernelArguments(&cfg.KernelArguments)
 	v.crossChecks(cfg)
 	return v.rep
+}
+
+// A safetyRule is one of the places where Kindling rejects a config the
+// reference validator accepts, because applying it would escape the root,
+// forge a line of a system file, overflow a size or always fail half way.
+// Each rule is a bullet of docs/compat.md, "Safety over parity"; its name is
+// part of every message it produces, so a user finds the reason there.
+type safetyRule string
+
+const (
+	// Names in a unit's [Install] section and unit or drop-in names become
+	// file names in the unit directories: no '/', no "..".
+	ruleUnitNames safetyRule = "unit names stay in the unit directory"
+	// Values written into line-based system files (crypttab, passwd,
+	// group, shadow, mount units, presets) hold no line breaks, control
+	// characters or field separators.
+	ruleLineFields safetyRule = "no line or field breaks in system files"
+	// Sizes, offsets, counts and ids fit the types they are converted to.
+	ruleRanges safetyRule = "sizes and ids in range"
+	// Node paths the files stage could never create.
+	ruleNodePaths safetyRule = "node paths that can exist"
+)
+
+// SafetyRules lists every safety rule by name, for documentation and for
+// the differential tests that tell intended differences from bugs.
+var SafetyRules = []string{string(ruleUnitNames), string(ruleLineFields), string(ruleRanges), string(ruleNodePaths)}
+
+// safetyf reports an error under a safety rule.
+func (v *validator) safetyf(path report.Path, rule safetyRule, format string, args ...any) {
+	v.rep.Errorf(path, "%s (safety rule %q, see docs/compat.md)", fmt.Sprintf(format, args...), rule)
 }

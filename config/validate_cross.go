@@ -21,16 +21,29 @@ func (v *validator) crossChecks(cfg *Config) {
 
 // nodesAgainstUnits: the systemd section writes units (or mask links) and
 // drop-ins; a node at the same path would make the result depend on order.
+// The spec refuses a node at the path of a unit or drop-in with contents;
+// one at the path of a mask link or an empty unit is a warning.
 func (v *validator) nodesAgainstUnits(cfg *Config) {
-	written := map[string]report.Path{}
+	type write struct {
+		at     report.Path
+		strict bool
+	}
+	written := map[string]write{}
 	for i, u := range cfg.Systemd.Units {
 		up := report.Path{"systemd", "units", i}
-		if u.Name != "" && (u.Contents != nil || isTrue(u.Mask)) {
-			written[path.Join(systemdUnitDir, u.Name)] = up
+		switch {
+		case nonEmpty(u.Contents):
+			written[systemdUnitDir+"/"+u.Name] = write{up, true}
+		case u.Contents != nil || isTrue(u.Mask):
+			written[path.Join(systemdUnitDir, u.Name)] = write{up, false}
 		}
 		for j, d := range u.Dropins {
-			if u.Name != "" && d.Name != "" && d.Contents != nil {
-				written[path.Join(systemdUnitDir, u.Name+".d", d.Name)] = up.Append("dropins", j)
+			p := systemdUnitDir + "/" + u.Name + ".d/" + d.Name
+			switch {
+			case nonEmpty(d.Contents):
+				written[p] = write{up.Append("dropins", j), true}
+			case d.Contents != nil:
+				written[path.Clean(p)] = write{up.Append("dropins", j), false}
 			}
 		}
 	}
@@ -38,8 +51,13 @@ func (v *validator) nodesAgainstUnits(cfg *Config) {
 		return
 	}
 	for _, r := range storageNodes(&cfg.Storage, report.Path{"storage"}) {
-		if unit, ok := written[r.path]; ok {
-			v.errorf(r.at.Append("path"), "%s path %q is also written by the systemd section (%s); configure it in one place", r.kind, r.path, unit)
+		w, ok := written[r.path]
+		switch {
+		case !ok:
+		case w.strict:
+			v.errorf(r.at.Append("path"), "%s path %q is also written by the systemd section (%s); configure it in one place", r.kind, r.path, w.at)
+		default:
+			v.warnf(r.at.Append("path"), "%s path %q is also written by the systemd section (%s); which of the two ends up there depends on the order they are written", r.kind, r.path, w.at)
 		}
 	}
 }
@@ -53,7 +71,7 @@ func (v *validator) devicesUsedTwice(s *Storage) {
 			return
 		}
 		if first, ok := users[dev]; ok {
-			v.errorf(p, "%s %q is already used by %s; a device can hold only one of a filesystem, a LUKS volume or a RAID member", what, dev, first)
+			v.warnf(p, "%s %q is already used by %s; a device holds only one of a filesystem, a LUKS volume or a RAID member, so the later one destroys the earlier", what, dev, first)
 			return
 		}
 		users[dev] = p

@@ -11,11 +11,11 @@ func TestCrossRules(t *testing.T) {
 		{"unit and file apart", unit + `,"storage":{"files":[{"path":"/etc/systemd/system/app.service.wants/x"}]}`, noFindings},
 		{"file over unit", unit + `,"storage":{"files":[{"path":"/etc/systemd/system/app.service"}]}`, wantErr("storage.files.0.path", "also written by the systemd section (systemd.units.0)")},
 		{"link over dropin", unit + `,"storage":{"links":[{"path":"/etc/systemd/system/app.service.d/10-env.conf","target":"/x"}]}`, wantErr("storage.links.0.path", "systemd.units.0.dropins.0")},
-		{"directory over mask", unit + `,"storage":{"directories":[{"path":"/etc/systemd/system/masked.service"}]}`, wantErr("storage.directories.0.path", "systemd.units.2")},
+		{"directory over mask", unit + `,"storage":{"directories":[{"path":"/etc/systemd/system/masked.service"}]}`, wantWarn("storage.directories.0.path", "systemd.units.2")},
 		{"file over unit only enabled", unit + `,"storage":{"files":[{"path":"/etc/systemd/system/other.service"}]}`, noFindings},
 		{"filesystem over partitioned disk", `"storage":{"disks":[{"device":"/dev/vda","partitions":[{"number":1}]}],"filesystems":[{"device":"/dev/vda","format":"ext4"}]}`, wantWarn("storage.filesystems.0.device", "filesystem over a partitioned device")},
 		{"filesystem over wiped disk", `"storage":{"disks":[{"device":"/dev/vda","wipeTable":true}],"filesystems":[{"device":"/dev/vda","format":"ext4"}]}`, noFindings},
-		{"filesystem on raid member", `"storage":{"raid":[{"name":"md","level":"raid1","devices":["/dev/vda","/dev/vdb"]}],"filesystems":[{"device":"/dev/vdb","format":"ext4"}]}`, wantErr("storage.filesystems.0.device", "already used by storage.raid.0.devices.1")},
+		{"filesystem on raid member", `"storage":{"raid":[{"name":"md","level":"raid1","devices":["/dev/vda","/dev/vdb"]}],"filesystems":[{"device":"/dev/vdb","format":"ext4"}]}`, wantWarn("storage.filesystems.0.device", "already used by storage.raid.0.devices.1")},
 		{"filesystem on array", `"storage":{"raid":[{"name":"md","level":"raid1","devices":["/dev/vda","/dev/vdb"]}],"filesystems":[{"device":"/dev/md/md","format":"ext4"}]}`, noFindings},
 		{"same mount path", `"storage":{"filesystems":[{"device":"/dev/vda1","format":"ext4","path":"/var"},{"device":"/dev/vda2","format":"ext4","path":"/var"}]}`, wantWarn("storage.filesystems.1.path", "both mounted")},
 	}
@@ -31,11 +31,11 @@ func TestCrossLuksRules(t *testing.T) {
 		return `"storage":{"luks":[{"name":"c","device":"/dev/vda"}],"filesystems":[{"device":"` + dev + `","format":"xfs"}],"raid":[{"name":"md","level":"raid1","devices":["/dev/vdb","/dev/vdc"]}]}`
 	}
 	for _, v := range Versions[2:] {
-		checkFinding(t, "fs on luks device "+v.String(), parseRep(t, withIgnition(v, "", luksOn("/dev/vda"))), wantErr("storage.filesystems.0.device", "already used by storage.luks.0.device"))
+		checkFinding(t, "fs on luks device "+v.String(), parseRep(t, withIgnition(v, "", luksOn("/dev/vda"))), wantWarn("storage.filesystems.0.device", "already used by storage.luks.0.device"))
 		checkFinding(t, "fs on mapper "+v.String(), parseRep(t, withIgnition(v, "", luksOn("/dev/mapper/c"))), noFindings)
 		checkFinding(t, "luks on raid member "+v.String(), parseRep(t, withIgnition(v, "",
 			`"storage":{"raid":[{"name":"md","level":"raid1","devices":["/dev/vda","/dev/vdb"]}],"luks":[{"name":"c","device":"/dev/vdb"}]}`)),
-			wantErr("storage.raid.0.devices.1", "already used by storage.luks.0.device"))
+			wantWarn("storage.raid.0.devices.1", "already used by storage.luks.0.device"))
 	}
 }
 

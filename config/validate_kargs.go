@@ -6,32 +6,26 @@ import (
 	"github.com/kindling-dev/kindling/config/report"
 )
 
-// kernelArguments checks the kernelArguments section: every argument is
-// non-empty, listed once, and not both wanted and unwanted.
+// kernelArguments checks the kernelArguments section. The spec keys both
+// lists together: an argument appears once across shouldExist and
+// shouldNotExist.
 func (v *validator) kernelArguments(c *KernelArguments) {
 	path := report.Path{"kernelArguments"}
-	wanted := v.kargList(c.ShouldExist, path.Append("shouldExist"))
-	unwanted := v.kargList(c.ShouldNotExist, path.Append("shouldNotExist"))
-	for i, arg := range c.ShouldNotExist {
-		if j, both := wanted[arg]; both && unwanted[arg] == i {
-			v.errorf(path.Append("shouldNotExist", i), "kernel argument %q is in both shouldExist (entry %d) and shouldNotExist", arg, j)
+	seen := map[string]report.Path{}
+	for _, list := range []struct {
+		key  string
+		args []string
+	}{{"shouldExist", c.ShouldExist}, {"shouldNotExist", c.ShouldNotExist}} {
+		for i, a := range list.args {
+			p := path.Append(list.key, i)
+			if first, dup := seen[a]; dup {
+				v.errorf(p, "duplicate kernel argument %q (also %s); an argument is listed once across shouldExist and shouldNotExist", a, first)
+				continue
+			}
+			seen[a] = p
+			if strings.TrimSpace(a) == "" {
+				v.warnf(p, "kernel argument is empty; it is ignored")
+			}
 		}
 	}
-}
-
-// kargList checks one list and returns its arguments with their indexes.
-func (v *validator) kargList(args []string, path report.Path) map[string]int {
-	seen := map[string]int{}
-	for i, a := range args {
-		if strings.TrimSpace(a) == "" {
-			v.errorf(path.Append(i), "kernel argument is empty")
-			continue
-		}
-		if j, dup := seen[a]; dup {
-			v.errorf(path.Append(i), "duplicate kernel argument %q (also entry %d)", a, j)
-			continue
-		}
-		seen[a] = i
-	}
-	return seen
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"path"
+	"strings"
 
 	"github.com/kindling-dev/kindling/config/report"
 )
@@ -31,6 +32,7 @@ func (v *validator) nodes(c *Storage, base report.Path) {
 	for i := range c.Links {
 		v.link(&c.Links[i], base.Append("links", i))
 	}
+	v.hardLinksToDirectories(c, base)
 	refs := storageNodes(c, base)
 	v.uniqueNodePaths(refs)
 	v.nodesBelowLinks(refs)
@@ -58,6 +60,8 @@ func (v *validator) node(n *Node, p report.Path, kind string) {
 		v.errorf(p.Append("path"), "%s path is required", kind)
 	case problem != "":
 		v.errorf(p.Append("path"), "%s path %q %s", kind, n.Path, problem)
+	default:
+		v.creatablePath(n.Path, p.Append("path"), kind)
 	}
 	// An empty name counts as unset, as the spec's tools treat it.
 	if n.User.ID != nil && nonEmpty(n.User.Name) {
@@ -68,6 +72,34 @@ func (v *validator) node(n *Node, p report.Path, kind string) {
 	}
 	v.id(n.User.ID, p.Append("user", "id"), "user id")
 	v.id(n.Group.ID, p.Append("group", "id"), "group id")
+}
+
+// Limits of Linux paths: NAME_MAX for one component, PATH_MAX for the whole
+// path with its NUL.
+const (
+	maxNameBytes = 255
+	maxPathBytes = 4095
+)
+
+// creatablePath applies the node-path rule to a clean absolute path: the
+// files stage can never create "/", a path with NUL, a component longer
+// than NAME_MAX or a path longer than PATH_MAX, and would fail half way.
+func (v *validator) creatablePath(p string, at report.Path, kind string) {
+	switch {
+	case p == "/":
+		v.safetyf(at, ruleNodePaths, "%s path \"/\" is the root itself, which cannot be replaced by a %s", kind, kind)
+	case strings.ContainsRune(p, 0):
+		v.safetyf(at, ruleNodePaths, "%s path %q contains NUL, which no file name can", kind, p)
+	case len(p) > maxPathBytes:
+		v.safetyf(at, ruleNodePaths, "%s path is %d bytes long; the limit is %d", kind, len(p), maxPathBytes)
+	default:
+		for _, c := range strings.Split(p[1:], "/") {
+			if len(c) > maxNameBytes {
+				v.safetyf(at, ruleNodePaths, "%s path has a component of %d bytes; the limit is %d", kind, len(c), maxNameBytes)
+				return
+			}
+		}
+	}
 }
 
 func nonEmpty(s *string) bool { return s != nil && *s != "" }
@@ -103,28 +135,60 @@ func (v *validator) file(f *File, p report.Path) {
 func (v *validator) link(l *Link, p report.Path) {
 	v.node(&l.Node, p, "link")
 	if l.Target == nil || *l.Target == "" {
-		v.errorf(p.Append("target"), "link target is required")
+		// Specs before 3.3.0 declare the target a plain string, so their
+		// validator cannot tell a missing one from an empty one and lets
+		// both pass.
+		if v.version.Less(V3_3) {
+			v.warnf(p.Append("target"), "link has no target; creating it will fail")
+		} else {
+			v.errorf(p.Append("target"), "link target is required")
+		}
 		return
 	}
 	if !isTrue(l.Hard) {
 		return
 	}
-	// A hard link names an existing file inside the target root; a relative
-	// name would depend on the working directory of the files stage.
-	if problem := pathProblem(*l.Target); problem != "" {
-		v.errorf(p.Append("target"), "hard link target %q %s", *l.Target, problem)
+	switch t := *l.Target; {
+	case !strings.HasPrefix(t, "/"):
+		v.warnf(p.Append("target"), "hard link target %q is relative: it is resolved against the root, not against the link's directory", t)
+	case path.Clean(t) != t:
+		v.warnf(p.Append("target"), "hard link target %q is not clean; it is used as %q", t, path.Clean(t))
 	}
 	if l.User != (NodeUser{}) || l.Group != (NodeGroup{}) {
 		v.warnf(p, "a hard link shares its owner with its target; user and group are ignored")
 	}
 }
 
+// hardLinksToDirectories: a hard link cannot name a directory. The spec
+// finds the target as it resolves it, a relative target joined to the
+// link's own path.
+func (v *validator) hardLinksToDirectories(c *Storage, base report.Path) {
+	if len(c.Directories) == 0 {
+		return
+	}
+	dirs := map[string]bool{}
+	for _, d := range c.Directories {
+		dirs[d.Path] = true
+	}
+	for i, l := range c.Links {
+		if !isTrue(l.Hard) || l.Target == nil || *l.Target == "" {
+			continue
+		}
+		target := path.Clean(*l.Target)
+		if !path.IsAbs(target) {
+			target = path.Join(l.Path, *l.Target)
+		}
+		if dirs[target] {
+			v.errorf(base.Append("links", i), "hard link target %q is a directory of this config; directories cannot be hard linked", *l.Target)
+		}
+	}
+}
+
+// uniqueNodePaths: the spec keys files, directories and links together by
+// path.
 func (v *validator) uniqueNodePaths(refs []nodeRef) {
 	seen := map[string]nodeRef{}
 	for _, r := range refs {
-		if r.path == "" {
-			continue
-		}
 		if first, ok := seen[r.path]; ok {
 			v.errorf(r.at.Append("path"), "%s path %q is already used by %s %s; every file, directory and link needs its own path", r.kind, r.path, first.kind, first.at)
 			continue
@@ -134,20 +198,27 @@ func (v *validator) uniqueNodePaths(refs []nodeRef) {
 }
 
 // nodesBelowLinks: writing below a configured link would follow it to
-// wherever it points, maybe outside the intended filesystem.
+// wherever it points, so the spec refuses it.
 func (v *validator) nodesBelowLinks(refs []nodeRef) {
-	v.nodesBelow(refs, "link", "writing it would go through the link")
+	v.nodesBelow(refs, "link", func(child, parent nodeRef) {
+		v.errorf(child.at.Append("path"), "%s path %q lies below the link %q (%s); writing it would go through the link", child.kind, child.path, parent.path, parent.at)
+	})
 }
 
-// nodesBelowFiles: a regular file cannot contain other nodes.
+// nodesBelowFiles: a regular file cannot contain other nodes, so writing
+// one below it fails.
 func (v *validator) nodesBelowFiles(refs []nodeRef) {
-	v.nodesBelow(refs, "file", "a file cannot contain other nodes")
+	v.nodesBelow(refs, "file", func(child, parent nodeRef) {
+		v.warnf(child.at.Append("path"), "%s path %q lies below the file %q (%s); a file cannot contain other nodes, so writing it will fail", child.kind, child.path, parent.path, parent.at)
+	})
 }
 
-// nodesBelow reports every node that has a parentKind node among its
-// ancestors. It walks each node's ancestors through a map of the parents,
-// so a config with thousands of nodes stays linear in their count.
-func (v *validator) nodesBelow(refs []nodeRef, parentKind, why string) {
+// nodesBelow calls found for every node that has a parentKind node among
+// its ancestors other than "/" (the spec compares paths as strings with a
+// "/" appended, which never matches below "/"). It walks each node's
+// ancestors through a map of the parents, so a config with thousands of
+// nodes stays linear in their count.
+func (v *validator) nodesBelow(refs []nodeRef, parentKind string, found func(child, parent nodeRef)) {
 	parents := map[string]nodeRef{}
 	for _, r := range refs {
 		if r.kind == parentKind && r.path != "" {
@@ -158,15 +229,12 @@ func (v *validator) nodesBelow(refs []nodeRef, parentKind, why string) {
 		return
 	}
 	for _, child := range refs {
-		if child.path == "" || child.path == "/" {
+		if !strings.HasPrefix(child.path, "/") {
 			continue
 		}
-		for dir := path.Dir(child.path); ; dir = path.Dir(dir) {
+		for dir := path.Dir(child.path); dir != "/" && dir != "."; dir = path.Dir(dir) {
 			if parent, ok := parents[dir]; ok {
-				v.errorf(child.at.Append("path"), "%s path %q lies below the %s %q (%s); %s", child.kind, child.path, parentKind, parent.path, parent.at, why)
-			}
-			if dir == "/" || dir == "." {
-				break
+				found(child, parent)
 			}
 		}
 	}

@@ -1,6 +1,9 @@
 package config
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestNodeRules(t *testing.T) {
 	runStorageCases(t, []storageCase{
@@ -26,14 +29,34 @@ func TestNodeRules(t *testing.T) {
 		{"append ok", V3_0, `{"files":[{"path":"/a","append":[{"source":"data:,x"},{"source":"data:,y"}]}]}`, noFindings},
 		{"append resource rule", V3_0, `{"files":[{"path":"/a","append":[{"source":"data:,x"},{"verification":{"hash":"sha512-` + sha512Hex + `"}}]}]}`, wantErr("storage.files.0.append.1.verification.hash", "append fragment")},
 		{"contents resource rule", V3_0, `{"files":[{"path":"/a","contents":{"verification":{"hash":"sha512-` + sha512Hex + `"}}}]}`, wantErr("storage.files.0.contents.verification.hash", "file contents")},
-		{"link target required", V3_0, `{"links":[{"path":"/a"}]}`, wantErr("storage.links.0.target", "required")},
-		{"hard link relative", V3_0, `{"links":[{"path":"/a","target":"b","hard":true}]}`, wantErr("storage.links.0.target", "hard link target")},
+		{"link target required", V3_3, `{"links":[{"path":"/a"}]}`, wantErr("storage.links.0.target", "required")},
+		{"hard link relative", V3_0, `{"links":[{"path":"/a","target":"b","hard":true}]}`, wantWarn("storage.links.0.target", "resolved against the root")},
+		{"hard link to directory", V3_0, `{"links":[{"path":"/a","target":"/d","hard":true}],"directories":[{"path":"/d"}]}`, wantErr("storage.links.0", "is a directory")},
+		{"hard link relative to directory", V3_0, `{"links":[{"path":"/a","target":"d","hard":true}],"directories":[{"path":"/a/d"}]}`, wantErr("storage.links.0", "is a directory")},
+		{"root path", V3_0, `{"directories":[{"path":"/"}]}`, wantErr("storage.directories.0.path", `the root itself, which cannot be replaced by a directory (safety rule "node paths that can exist"`)},
+		{"long component", V3_0, `{"files":[{"path":"/a/` + strings.Repeat("x", 256) + `"}]}`, wantErr("storage.files.0.path", "component of 256 bytes; the limit is 255")},
+		{"long component ok", V3_0, `{"files":[{"path":"/a/` + strings.Repeat("x", 255) + `"}]}`, noFindings},
+		{"nul in path", V3_0, `{"files":[{"path":"/a\u0000b"}]}`, wantErr("storage.files.0.path", "contains NUL")},
+		{"user id huge", V3_0, `{"files":[{"path":"/a","user":{"id":4294967296}}]}`, wantErr("storage.files.0.user.id", `the limit is 0 to 4294967294 (safety rule "sizes and ids in range"`)},
 		{"hard link ok", V3_0, `{"links":[{"path":"/a","target":"/b","hard":true}]}`, noFindings},
 		{"hard link owner", V3_0, `{"links":[{"path":"/a","target":"/b","hard":true,"user":{"name":"core"}}]}`, wantWarn("storage.links.0", "ignored")},
 		{"below link", V3_0, `{"links":[{"path":"/etc/conf","target":"/var/conf"}],"files":[{"path":"/etc/conf/a"}]}`, wantErr("storage.files.0.path", `below the link "/etc/conf"`)},
 		{"beside link", V3_0, `{"links":[{"path":"/etc/conf","target":"/var/conf"}],"files":[{"path":"/etc/conf2/a"}]}`, noFindings},
-		{"below file", V3_0, `{"files":[{"path":"/etc/x"}],"directories":[{"path":"/etc/x/y"}]}`, wantErr("storage.directories.0.path", `below the file "/etc/x"`)},
+		{"below file", V3_0, `{"files":[{"path":"/etc/x"}],"directories":[{"path":"/etc/x/y"}]}`, wantWarn("storage.directories.0.path", `below the file "/etc/x"`)},
+		{"below root link", V3_0, `{"links":[{"path":"/","target":"/x"}],"files":[{"path":"/a"}]}`, wantErr("storage.links.0.path", "the root itself")},
 	})
+}
+
+// TestLinkTargetByVersion: specs before 3.3.0 declare the target a plain
+// string, which their validator does not check.
+func TestLinkTargetByVersion(t *testing.T) {
+	for _, v := range Versions {
+		want := wantErr("storage.links.0.target", "required")
+		if v.Less(V3_3) {
+			want = wantWarn("storage.links.0.target", "no target; creating it will fail")
+		}
+		checkFinding(t, v.String(), parseRep(t, withIgnition(v, "", `"storage":{"links":[{"path":"/a","target":""}]}`)), want)
+	}
 }
 
 // TestModeRange: 07777 is the largest mode (4095 decimal); anything above is

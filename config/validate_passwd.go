@@ -25,51 +25,69 @@ func (v *validator) passwd(c *Passwd) {
 	}
 }
 
-// uniqueAccountName checks a user or group name: present, usable in
-// /etc/passwd and /etc/group, and unique in its list.
+// uniqueAccountName checks a user or group name: unique in its list (the
+// spec keys the lists by name, the empty name included), usable in
+// /etc/passwd and /etc/group.
 func (v *validator) uniqueAccountName(name string, path report.Path, what string, seen map[string]int, i int) {
 	np := path.Append("name")
-	if name == "" {
-		v.errorf(np, "%s name is required", what)
-		return
-	}
-	if msg := accountNameProblem(name); msg != "" {
-		v.errorf(np, "%s name %q %s", what, name, msg)
-	}
 	if j, dup := seen[name]; dup {
 		v.errorf(np, "duplicate %s name %q (also entry %d); every %s must have a unique name", what, name, j, what)
 		return
 	}
 	seen[name] = i
+	if name == "" {
+		v.warnf(np, "%s has no name; creating it will fail", what)
+		return
+	}
+	v.accountName(name, np, what+" name")
 }
 
-// accountNameProblem says why a name cannot be a user or group name, or "".
-func accountNameProblem(name string) string {
+// accountName applies the line-field rule to a user or group name: the
+// name is a field of /etc/passwd, /etc/group and /etc/shadow, an element of
+// comma-separated member lists, the default home directory's last element
+// and an argument of useradd/groupadd.
+func (v *validator) accountName(name string, p report.Path, what string) {
 	switch {
-	case strings.ContainsAny(name, ":,/ \t\r\n\x00"):
-		return "contains ':', ',', '/', whitespace or NUL, which the account databases cannot hold"
+	case hasControl(name) || strings.ContainsAny(name, ":,/ "):
+		v.safetyf(p, ruleLineFields, "%s %q contains ':', ',', '/', whitespace or a control character, which would split or add a field or line of the account files", what, name)
 	case strings.HasPrefix(name, "-"):
-		return "starts with '-'"
+		v.safetyf(p, ruleLineFields, "%s %q starts with '-', which the account tools would read as an option", what, name)
 	case name == "." || name == "..":
-		return "is not a valid name"
+		v.safetyf(p, ruleLineFields, "%s %q would name a directory above the home directories", what, name)
 	}
-	return ""
+}
+
+// hasControl reports whether s has an ASCII control character (which
+// includes line breaks, tabs and NUL) or DEL.
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 func (v *validator) user(u *PasswdUser, path report.Path) {
 	v.id(u.UID, path.Append("uid"), "uid")
 	if u.HomeDir != nil {
-		v.absoluteField(*u.HomeDir, path.Append("homeDir"), "home directory")
+		v.accountPath(*u.HomeDir, path.Append("homeDir"), "home directory")
 	}
 	if u.Shell != nil {
-		v.absoluteField(*u.Shell, path.Append("shell"), "shell")
+		v.accountPath(*u.Shell, path.Append("shell"), "shell")
 	}
-	if u.Gecos != nil && strings.ContainsAny(*u.Gecos, ":\n\x00") {
-		v.errorf(path.Append("gecos"), "gecos contains ':', a line break or NUL, which /etc/passwd cannot hold")
+	if u.Gecos != nil {
+		v.accountField(*u.Gecos, path.Append("gecos"), "gecos")
 	}
-	v.noFieldSeparator(u.PasswordHash, path.Append("passwordHash"), "password hash")
-	if u.PrimaryGroup != nil && *u.PrimaryGroup == "" {
-		v.errorf(path.Append("primaryGroup"), "primaryGroup is empty; name a group or omit the field")
+	if u.PasswordHash != nil {
+		v.accountField(*u.PasswordHash, path.Append("passwordHash"), "password hash")
+	}
+	switch {
+	case u.PrimaryGroup == nil:
+	case *u.PrimaryGroup == "":
+		v.warnf(path.Append("primaryGroup"), "primaryGroup is empty, so it is not set")
+	default:
+		v.accountName(*u.PrimaryGroup, path.Append("primaryGroup"), "primary group")
 	}
 	v.supplementaryGroups(u.Groups, path.Append("groups"))
 	v.sshKeys(u.SSHAuthorizedKeys, path.Append("sshAuthorizedKeys"))
@@ -80,7 +98,9 @@ func (v *validator) user(u *PasswdUser, path report.Path) {
 
 func (v *validator) group(g *PasswdGroup, path report.Path) {
 	v.id(g.Gid, path.Append("gid"), "gid")
-	v.noFieldSeparator(g.PasswordHash, path.Append("passwordHash"), "password hash")
+	if g.PasswordHash != nil {
+		v.accountField(*g.PasswordHash, path.Append("passwordHash"), "password hash")
+	}
 	if g.ShouldExist != nil && !*g.ShouldExist {
 		var set []string
 		if g.Gid != nil {
@@ -135,58 +155,64 @@ func userSetFields(u *PasswdUser) []string {
 	return set
 }
 
-// id checks a uid or gid range.
+// id checks a uid or gid range: ids are 32 bits, and (uid_t)-1 means "no
+// id", so a larger value would be cut to another id (4294967296 to root).
 func (v *validator) id(id *int, path report.Path, what string) {
 	if id != nil && (*id < 0 || *id > maxID) {
-		v.errorf(path, "%s %d is out of range; expected 0 to %d", what, *id, maxID)
+		v.safetyf(path, ruleRanges, "%s %d is out of range; the limit is 0 to %d", what, *id, maxID)
 	}
 }
 
-// absoluteField checks a path-valued account field.
-func (v *validator) absoluteField(s string, path report.Path, what string) {
-	switch {
-	case !strings.HasPrefix(s, "/"):
-		v.errorf(path, "%s %q must be an absolute path (starting with /)", what, s)
-	case strings.ContainsAny(s, ":\n\x00"):
-		v.errorf(path, "%s %q contains ':', a line break or NUL, which /etc/passwd cannot hold", what, s)
+// accountPath checks a path-valued account field (home, shell): a field of
+// /etc/passwd, and absolute to be of use.
+func (v *validator) accountPath(s string, path report.Path, what string) {
+	v.accountField(s, path, what)
+	if !strings.HasPrefix(s, "/") {
+		v.warnf(path, "%s %q is not an absolute path; useradd refuses it and creating the user will fail", what, s)
 	}
 }
 
-func (v *validator) noFieldSeparator(s *string, path report.Path, what string) {
-	if s != nil && strings.ContainsAny(*s, ":\n\x00") {
-		v.errorf(path, "%s contains ':', a line break or NUL, which the shadow database cannot hold", what)
+// accountField applies the line-field rule to a field of /etc/passwd or
+// /etc/shadow.
+func (v *validator) accountField(s string, path report.Path, what string) {
+	if hasControl(s) || strings.Contains(s, ":") {
+		v.safetyf(path, ruleLineFields, "%s contains ':' or a control character, which would split or add a field or line of the account files", what)
 	}
 }
 
-// supplementaryGroups checks group names of a user: non-empty, listed once.
+// supplementaryGroups checks group names of a user: listed once (as the
+// spec requires), each a usable group name.
 func (v *validator) supplementaryGroups(groups []string, path report.Path) {
 	seen := map[string]int{}
 	for i, g := range groups {
-		switch j, dup := seen[g]; {
-		case g == "":
-			v.errorf(path.Append(i), "supplementary group name is empty")
-		case dup:
-			v.warnf(path.Append(i), "group %q is listed twice (also entry %d)", g, j)
-		default:
-			seen[g] = i
+		if j, dup := seen[g]; dup {
+			v.errorf(path.Append(i), "group %q is listed twice (also entry %d)", g, j)
+			continue
 		}
+		seen[g] = i
+		if g == "" {
+			v.warnf(path.Append(i), "supplementary group name is empty; useradd refuses it and creating the user will fail")
+			continue
+		}
+		v.accountName(g, path.Append(i), "supplementary group")
 	}
 }
 
-// sshKeys checks authorized keys: each one line, non-empty, unique.
+// sshKeys checks authorized keys: listed once (as the spec requires), and
+// each one line.
 func (v *validator) sshKeys(keys []string, path report.Path) {
 	seen := map[string]int{}
 	for i, k := range keys {
-		trimmed := strings.TrimSpace(k)
-		switch j, dup := seen[trimmed]; {
-		case trimmed == "":
-			v.errorf(path.Append(i), "SSH authorized key is empty")
-		case strings.ContainsAny(trimmed, "\r\n"):
-			v.errorf(path.Append(i), "SSH authorized key contains a line break; give each key as its own list entry")
-		case dup:
+		if j, dup := seen[k]; dup {
 			v.errorf(path.Append(i), "duplicate SSH authorized key (also entry %d); all keys must be unique", j)
-		default:
-			seen[trimmed] = i
+			continue
+		}
+		seen[k] = i
+		switch trimmed := strings.TrimSpace(k); {
+		case trimmed == "":
+			v.warnf(path.Append(i), "SSH authorized key is empty; it is written as an empty line")
+		case strings.ContainsAny(trimmed, "\r\n"):
+			v.warnf(path.Append(i), "SSH authorized key contains a line break; it is written as several lines of authorized_keys, each read as a key")
 		}
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/vincent-petithory/dataurl"
+
 	"github.com/kindling-dev/kindling/config/report"
 )
 
@@ -40,17 +42,24 @@ var hashTypes = map[string]struct {
 // config's version, data URL syntax, compression, hash, HTTP headers).
 // what names the resource in messages ("file contents", "key file", ...).
 func (v *validator) resource(r *Resource, path report.Path, what string) {
-	scheme := ""
 	if r.Source == nil {
 		v.sourcelessResource(r, path, what)
 	} else {
-		scheme = v.source(*r.Source, path.Append("source"), what)
+		v.source(*r.Source, path.Append("source"), what)
 	}
-	v.compression(r.Compression, scheme, path.Append("compression"), what)
+	v.compression(r.Compression, path.Append("compression"), what)
 	if r.Verification.Hash != nil {
 		v.hash(*r.Verification.Hash, path.Append("verification", "hash"), what)
 	}
-	v.httpHeaders(r.HTTPHeaders, r.Source, scheme, path.Append("httpHeaders"), what)
+	v.httpHeaders(r.HTTPHeaders, r.Source, path.Append("httpHeaders"), what)
+}
+
+// requiredSource checks a resource that must have a source (a config to
+// merge, a certificate authority): present and not empty.
+func (v *validator) requiredSource(r *Resource, path report.Path, what string) {
+	if r.Source == nil || *r.Source == "" {
+		v.errorf(path.Append("source"), "%s needs a source URL", what)
+	}
 }
 
 // sourcelessResource reports settings that only make sense with a source.
@@ -64,8 +73,10 @@ func (v *validator) sourcelessResource(r *Resource, path report.Path, what strin
 	}
 }
 
-// source checks a source URL and returns its (lower case) scheme, or "" when
-// it is not usable.
+// source checks a source URL and returns its scheme (as url.Parse gives
+// it, lower case), or "" when it is empty or not usable. What the spec
+// rejects is an error; a URL the spec accepts that cannot be fetched as
+// written (no host, no object) is a warning that says so.
 func (v *validator) source(src string, path report.Path, what string) string {
 	if src == "" {
 		// The spec allows an empty URL and reads it as empty contents.
@@ -80,7 +91,7 @@ func (v *validator) source(src string, path report.Path, what string) string {
 		v.errorf(path, "%s source is not a valid URL: %v", what, err)
 		return ""
 	}
-	scheme := strings.ToLower(u.Scheme)
+	scheme := u.Scheme
 	since, known := schemeSince[scheme]
 	switch {
 	case scheme == "":
@@ -93,9 +104,12 @@ func (v *validator) source(src string, path report.Path, what string) string {
 		v.errorf(path, "%s source scheme %q is supported from spec %s; this config is spec %s", what, scheme, since, v.version)
 		return ""
 	}
-	if err := checkSchemeURL(scheme, src, u); err != nil {
+	if err := specSchemeURL(scheme, src, u); err != nil {
 		v.errorf(path, "%s source: %v", what, err)
 		return ""
+	}
+	if err := checkSchemeURL(scheme, src, u); err != nil {
+		v.warnf(path, "%s source: %v; fetching it will fail", what, err)
 	}
 	return scheme
 }
@@ -111,19 +125,60 @@ func (v *validator) schemeList() string {
 	return strings.Join(names, ", ")
 }
 
-// checkSchemeURL applies what each scheme needs beyond URL syntax.
+// specSchemeURL applies what the spec requires of each scheme: an S3
+// versionId, when given, is not empty; an ARN names an S3 object; a data
+// URL decodes.
+func specSchemeURL(scheme, src string, u *url.URL) error {
+	switch scheme {
+	case "s3", "arn":
+		if scheme == "arn" {
+			if err := specS3ARN(scheme + ":" + u.Opaque); err != nil {
+				return err
+			}
+		}
+		if vals, ok := u.Query()["versionId"]; ok && (len(vals) == 0 || vals[0] == "") {
+			return fmt.Errorf("S3 versionId is empty")
+		}
+	case "data":
+		if _, err := dataurl.DecodeString(src); err != nil {
+			return fmt.Errorf("data URL does not decode: %v", err)
+		}
+	}
+	return nil
+}
+
+// specS3ARN is the spec's check of an S3 ARN (query already removed): six
+// colon-separated fields with partition, service "s3" and a resource, and a
+// resource with an object part: BUCKET/KEY, or accesspoint/NAME/object/KEY.
+func specS3ARN(arn string) error {
+	const want = "expected arn:aws:s3:::BUCKET/KEY or arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME/object/KEY"
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[1] == "" || parts[2] == "" || parts[5] == "" {
+		return fmt.Errorf("ARN %q is malformed; %s", arn, want)
+	}
+	if parts[2] != "s3" {
+		return fmt.Errorf("ARN %q names service %q; only S3 objects can be fetched (%s)", arn, parts[2], want)
+	}
+	minSlashes := 1
+	if strings.HasPrefix(parts[5], "accesspoint/") {
+		minSlashes = 2
+	}
+	if strings.Count(arn, "/") < minSlashes {
+		return fmt.Errorf("S3 ARN %q does not name an object; %s", arn, want)
+	}
+	return nil
+}
+
+// checkSchemeURL says what a URL the spec accepts lacks to be fetched.
 func checkSchemeURL(scheme, src string, u *url.URL) error {
 	switch scheme {
 	case "http", "https":
 		if u.Host == "" {
-			return fmt.Errorf("%s URL %q has no host", scheme, src)
+			return fmt.Errorf("%s URL %q has no host (expected %s://HOST/PATH)", scheme, src, scheme)
 		}
 	case "tftp":
-		if u.Host == "" {
-			return fmt.Errorf("tftp URL %q has no host (expected tftp://HOST/PATH)", src)
-		}
-		if strings.Trim(u.Path, "/") == "" {
-			return fmt.Errorf("tftp URL %q has no file path (expected tftp://HOST/PATH)", src)
+		if u.Host == "" || strings.Trim(u.Path, "/") == "" {
+			return fmt.Errorf("tftp URL %q has no host or no file path (expected tftp://HOST/PATH)", src)
 		}
 	case "s3":
 		if u.Host == "" || strings.Trim(u.Path, "/") == "" {
@@ -154,10 +209,7 @@ func checkS3ARN(src string) error {
 	if len(parts) != 6 || parts[1] == "" {
 		return fmt.Errorf("ARN %q is malformed; %s", src, want)
 	}
-	service, region, account, res := parts[2], parts[3], parts[4], parts[5]
-	if service != "s3" {
-		return fmt.Errorf("ARN %q names service %q; only S3 objects can be fetched (%s)", src, service, want)
-	}
+	region, account, res := parts[3], parts[4], parts[5]
 	if rest, ok := strings.CutPrefix(res, "accesspoint/"); ok {
 		name, key, found := strings.Cut(rest, "/object/")
 		if !found || name == "" || strings.Contains(name, "/") || key == "" || region == "" || account == "" {
@@ -172,33 +224,40 @@ func checkS3ARN(src string) error {
 	return nil
 }
 
-// compression checks the compression type; S3 objects cannot be compressed
-// per the spec.
-func (v *validator) compression(c *string, scheme string, path report.Path, what string) {
+// compression checks the compression type.
+func (v *validator) compression(c *string, path report.Path, what string) {
 	if c == nil {
 		return
 	}
 	switch *c {
-	case "":
-	case "gzip":
-		if scheme == "s3" || scheme == "arn" {
-			v.errorf(path, "%s: compression cannot be used with S3 sources", what)
-		}
+	case "", "gzip":
 	default:
 		v.errorf(path, "%s: unsupported compression %q; expected \"gzip\" or none", what, *c)
 	}
 }
 
 // hash checks verification.hash, including whether the config's version
-// knows the hash type.
+// knows the hash type. The spec checks the type and the length of the
+// digest; a digest that is not hexadecimal can never match, which is a
+// warning.
 func (v *validator) hash(h string, path report.Path, what string) {
-	algo, _, err := ParseHash(h)
-	if err != nil {
-		v.errorf(path, "%s: %v", what, err)
+	algo, digest, ok := strings.Cut(h, "-")
+	if !ok {
+		v.errorf(path, "%s: hash %q is malformed: expected %s", what, h, hashForm)
 		return
 	}
-	if since := hashTypes[algo].since; v.version.Less(since) {
-		v.errorf(path, "%s: %s hashes are supported from spec %s; this config is spec %s (use sha512-<128 hex digits>)", what, algo, since, v.version)
+	t, known := hashTypes[algo]
+	switch {
+	case !known:
+		v.errorf(path, "%s: hash type %q is not supported: expected %s", what, algo, hashForm)
+	case v.version.Less(t.since):
+		v.errorf(path, "%s: %s hashes are supported from spec %s; this config is spec %s (use sha512-<128 hex digits>)", what, algo, t.since, v.version)
+	case len(digest) != 2*t.size:
+		v.errorf(path, "%s: %s hash has %d hex digits, want %d: expected %s", what, algo, len(digest), 2*t.size, hashForm)
+	default:
+		if _, _, err := ParseHash(h); err != nil {
+			v.warnf(path, "%s: %v; no content can match it, so fetching it will fail", what, err)
+		}
 	}
 }
 
@@ -223,53 +282,61 @@ func ParseHash(h string) (algo string, sum []byte, err error) {
 	return algo, sum, nil
 }
 
-// httpHeaders checks custom headers: named, unique (case-insensitively, as
-// HTTP compares names), well formed, and only on http(s) sources.
-func (v *validator) httpHeaders(headers []HTTPHeader, src *string, scheme string, path report.Path, what string) {
+// httpHeaders checks custom headers. The spec requires a name, a non-empty
+// value when one is given, names unique as written, and an http(s) source.
+// Names HTTP would treat as the same, and names or values Go's HTTP client
+// refuses to send, are warnings.
+func (v *validator) httpHeaders(headers []HTTPHeader, src *string, path report.Path, what string) {
 	if len(headers) == 0 {
 		return
 	}
-	switch {
-	case src == nil:
+	switch scheme := headerScheme(src); {
+	case src == nil || *src == "":
 		v.errorf(path, "%s has httpHeaders but no source; headers are only sent to http or https sources", what)
-	case scheme != "" && scheme != "http" && scheme != "https":
-		v.errorf(path, "%s has httpHeaders but its source scheme is %q; headers are only allowed with http or https sources", what, scheme)
-	case *src == "":
-		v.errorf(path, "%s has httpHeaders but an empty source; headers are only allowed with http or https sources", what)
+	case scheme != "http" && scheme != "https":
+		v.errorf(path, "%s has httpHeaders but its source is not an http or https URL; headers are only allowed with http or https sources", what)
 	}
 	seen := map[string]int{}
+	folded := map[string]int{}
 	for i, h := range headers {
 		p := path.Append(i)
+		if j, dup := seen[h.Name]; dup {
+			v.errorf(p.Append("name"), "%s: duplicate HTTP header %q (also httpHeaders.%d)", what, h.Name, j)
+		} else {
+			seen[h.Name] = i
+		}
+		if h.Value != nil && *h.Value == "" {
+			v.errorf(p.Append("value"), "%s: value of HTTP header %q is empty; give a value or leave the header out", what, h.Name)
+		}
 		if h.Name == "" {
 			v.errorf(p.Append("name"), "%s: HTTP header name is required", what)
 			continue
 		}
-		if !isHTTPToken(h.Name) {
-			v.errorf(p.Append("name"), "%s: HTTP header name %q is invalid: only letters, digits and !#$%%&'*+-.^_`|~ are allowed", what, h.Name)
-		}
 		key := strings.ToLower(h.Name)
-		if connectionHeaders[key] {
-			// The spec forbids no header, but these describe the
-			// connection or message framing, which the HTTP client
-			// manages itself.
-			v.warnf(p.Append("name"), "%s: HTTP header %q is managed by the HTTP client and is not sent as given", what, h.Name)
+		if j, dup := folded[key]; dup && headers[j].Name != h.Name {
+			v.warnf(p.Append("name"), "%s: HTTP header %q is the same header as %q (httpHeaders.%d); both values are sent", what, h.Name, headers[j].Name, j)
 		}
-		if j, dup := seen[key]; dup {
-			v.errorf(p.Append("name"), "%s: duplicate HTTP header %q (also httpHeaders.%d)", what, h.Name, j)
-		} else {
-			seen[key] = i
+		folded[key] = i
+		if !isHTTPToken(h.Name) {
+			v.warnf(p.Append("name"), "%s: HTTP header name %q has characters other than letters, digits and !#$%%&'*+-.^_`|~; the HTTP client refuses to send it and the fetch will fail", what, h.Name)
 		}
 		if h.Value != nil && strings.ContainsAny(*h.Value, "\r\n\x00") {
-			v.errorf(p.Append("value"), "%s: value of HTTP header %q contains a line break or NUL", what, h.Name)
+			v.warnf(p.Append("value"), "%s: value of HTTP header %q contains a line break or NUL; the HTTP client refuses to send it and the fetch will fail", what, h.Name)
 		}
 	}
 }
 
-// connectionHeaders are hop-by-hop and framing headers (lower case) that a
-// request's sender controls; a value from the config cannot apply.
-var connectionHeaders = map[string]bool{
-	"connection": true, "content-length": true, "keep-alive": true, "te": true,
-	"trailer": true, "transfer-encoding": true, "upgrade": true,
+// headerScheme is the scheme of a source for the header rule, "" when it
+// does not parse.
+func headerScheme(src *string) string {
+	if src == nil {
+		return ""
+	}
+	u, err := url.Parse(*src)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme
 }
 
 // isHTTPToken reports whether s is an RFC 9110 token, the syntax of a header

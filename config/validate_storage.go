@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"path"
 	"strings"
-	"unicode/utf16"
 
 	"github.com/kindling-dev/kindling/config/report"
 )
@@ -34,6 +33,9 @@ func (v *validator) devicePath(dev string, p report.Path, what string) bool {
 		v.errorf(p, "%s device %q %s", what, dev, problem)
 		return false
 	}
+	if strings.ContainsRune(dev, 0) {
+		v.warnf(p, "%s device %q contains NUL, which no device path can; the disks stage will fail", what, dev)
+	}
 	return true
 }
 
@@ -43,8 +45,6 @@ func pathProblem(p string) string {
 	switch {
 	case !strings.HasPrefix(p, "/"):
 		return "is not absolute (it must start with /)"
-	case strings.ContainsRune(p, 0):
-		return "contains a NUL byte"
 	case path.Clean(p) != p:
 		return fmt.Sprintf("is not clean (no //, /./, /../ or trailing /; did you mean %q?)", path.Clean(p))
 	}
@@ -74,52 +74,64 @@ func (v *validator) disks(disks []Disk, p report.Path) {
 }
 
 func (v *validator) partitions(parts []Partition, p report.Path) {
-	numbers := map[int]int{}
-	deleting := false
+	keys := map[string]int{}
+	numbered, deleting := false, false
 	for i := range parts {
-		v.partition(&parts[i], p.Append(i))
 		pp := p.Append(i)
-		if n := parts[i].Number; n != 0 {
-			if first, ok := numbers[n]; ok {
-				v.errorf(pp.Append("number"), "duplicate partition number %d (also entry %d)", n, first)
-			} else {
-				numbers[n] = i
-			}
+		v.partition(&parts[i], pp)
+		// The spec keys partitions by number, or label when unnumbered.
+		k, at := specPartitionKey(&parts[i]), pp.Append("number")
+		if parts[i].Number == 0 && parts[i].Label != nil {
+			at = pp.Append("label")
 		}
+		if first, ok := keys[k]; ok {
+			v.errorf(at, "duplicate partition %s (also entry %d)", k, first)
+		} else {
+			keys[k] = i
+		}
+
+		numbered = numbered || parts[i].Number == 0
 		deleting = deleting || isFalse(parts[i].ShouldExist)
 	}
 	v.partitionLabels(parts, p)
+	if deleting && numbered {
+		v.errorf(p, "a partition has shouldExist false while another has no number (0): deleting partitions needs every partition of the disk numbered")
+	}
 	if deleting {
 		v.zeroPlacementWithDeletion(parts, p)
 	}
 	v.overlaps(parts, p)
 }
 
-// partitionLabels: a partition with number 0 is found by its label, so that
-// label must not appear on any other partition of the disk. Numbered
-// partitions may share a label, but /dev/disk/by-partlabel then names only
-// one of them, hence the warning.
+// specPartitionKey names a partition as the spec keys the list: its number, or
+// its label when it has none.
+func specPartitionKey(q *Partition) string {
+	switch {
+	case q.Number != 0:
+		return fmt.Sprintf("number %d", q.Number)
+	case q.Label != nil:
+		return fmt.Sprintf("label %q", *q.Label)
+	}
+	return "without number or label"
+}
+
+// partitionLabels: labels are unique on a disk.
 func (v *validator) partitionLabels(parts []Partition, p report.Path) {
 	first := map[string]int{}
 	for i, q := range parts {
 		if q.Label == nil {
 			continue
 		}
-		j, dup := first[*q.Label]
-		switch {
-		case !dup:
-			first[*q.Label] = i
-		case q.Number == 0 || parts[j].Number == 0:
-			v.errorf(p.Append(i, "label"), "duplicate partition label %q (also entry %d); a partition without a number is found by its label, which must be unique", *q.Label, j)
-		default:
-			v.warnf(p.Append(i, "label"), "partition label %q is also used by entry %d; /dev/disk/by-partlabel/%s will name only one of them", *q.Label, j, *q.Label)
+		if j, dup := first[*q.Label]; dup {
+			v.errorf(p.Append(i, "label"), "duplicate partition label %q (also entry %d)", *q.Label, j)
+			continue
 		}
+		first[*q.Label] = i
 	}
 }
 
 // zeroPlacementWithDeletion: a start or size of 0 means "wherever there is
-// room", and deleting partitions in the same run changes where the room is,
-// so the spec refuses the combination.
+// room", and deleting partitions in the same run changes where the room is.
 func (v *validator) zeroPlacementWithDeletion(parts []Partition, p report.Path) {
 	for i := range parts {
 		if isFalse(parts[i].ShouldExist) {
@@ -130,23 +142,29 @@ func (v *validator) zeroPlacementWithDeletion(parts []Partition, p report.Path) 
 			key string
 		}{{parts[i].StartMiB, "startMiB"}, {parts[i].SizeMiB, "sizeMiB"}} {
 			if f.val != nil && *f.val == 0 {
-				v.errorf(p.Append(i, f.key), "%s 0 (placed by free space) cannot be combined with deleting partitions (shouldExist false) on the same disk; give an explicit value", f.key)
+				v.warnf(p.Append(i, f.key), "%s 0 is placed in the free space left after the partitions with shouldExist false on this disk are deleted", f.key)
 			}
 		}
 	}
 }
 
-// overlaps reports partitions whose explicit extents intersect.
+// overlaps reports partitions whose explicit extents intersect, as the
+// spec computes them: only partitions with both start and size and a
+// non-zero start count, a size of 0 ends where it starts, and an extent is
+// inclusive of its last MiB.
 func (v *validator) overlaps(parts []Partition, p report.Path) {
 	type extent struct{ i, start, end int }
 	var fixed []extent
 	for i, q := range parts {
-		if q.StartMiB == nil || q.SizeMiB == nil || *q.StartMiB <= 0 || *q.SizeMiB <= 0 || isFalse(q.ShouldExist) {
+		if q.StartMiB == nil || q.SizeMiB == nil || *q.StartMiB == 0 {
 			continue
 		}
-		e := extent{i, *q.StartMiB, *q.StartMiB + *q.SizeMiB}
+		e := extent{i, *q.StartMiB, *q.StartMiB}
+		if *q.SizeMiB != 0 {
+			e.end = *q.StartMiB + *q.SizeMiB - 1
+		}
 		for _, o := range fixed {
-			if e.start < o.end && o.start < e.end {
+			if e.start <= o.end && o.start <= e.end || e.start < o.start && e.end > o.end {
 				v.errorf(p.Append(i), "partition overlaps entry %d (MiB %d-%d against %d-%d)", o.i, e.start, e.end, o.start, o.end)
 			}
 		}
@@ -154,30 +172,38 @@ func (v *validator) overlaps(parts []Partition, p report.Path) {
 	}
 }
 
+// Limits of partition numbers and extents: the kernel addresses at most
+// 256 partitions of a disk, and a byte offset in MiB must fit in 63 bits.
+const (
+	maxPartitionNumber = 256
+	maxMiB             = 1<<43 - 1
+)
+
 func (v *validator) partition(q *Partition, p report.Path) {
-	if q.Number < 0 {
-		v.errorf(p.Append("number"), "partition number %d is negative; use 1 or more, or 0 for the next free slot", q.Number)
+	if q.Number < 0 || q.Number > maxPartitionNumber {
+		v.safetyf(p.Append("number"), ruleRanges, "partition number %d is out of range; the limit is 0 (next free) to %d", q.Number, maxPartitionNumber)
 	}
-	v.nonNegative(q.SizeMiB, p.Append("sizeMiB"), "sizeMiB")
-	v.nonNegative(q.StartMiB, p.Append("startMiB"), "startMiB")
+	v.miB(q.SizeMiB, p.Append("sizeMiB"), "sizeMiB")
+	v.miB(q.StartMiB, p.Append("startMiB"), "startMiB")
+	if q.SizeMiB != nil && q.StartMiB != nil && *q.SizeMiB >= 0 && *q.StartMiB >= 0 && *q.SizeMiB <= maxMiB && *q.StartMiB <= maxMiB && *q.StartMiB+*q.SizeMiB > maxMiB {
+		v.safetyf(p, ruleRanges, "partition ends at MiB %d; the limit is %d (2^63 bytes)", *q.StartMiB+*q.SizeMiB, maxMiB)
+	}
 	v.guid(q.TypeGUID, p.Append("typeGuid"), "partition type GUID")
 	v.guid(q.GUID, p.Append("guid"), "partition GUID")
 	if q.Label != nil {
 		v.partitionLabel(*q.Label, p.Append("label"))
 	}
+	if q.Number == 0 && q.Label == nil {
+		v.errorf(p, "partition needs a number of 1 or more or a label, so it can be told apart from the others")
+	}
 	if isFalse(q.ShouldExist) {
 		v.deletedPartition(q, p)
-	} else if q.Number == 0 && q.Label == nil {
-		v.errorf(p, "partition needs a number of 1 or more or a label, so it can be told apart from the others")
 	}
 }
 
 // deletedPartition checks shouldExist=false: the partition is found by number
 // alone, and describing its layout would be meaningless.
 func (v *validator) deletedPartition(q *Partition, p report.Path) {
-	if q.Number == 0 {
-		v.errorf(p.Append("number"), "a partition with shouldExist false needs a non-zero number")
-	}
 	var set []string
 	if q.Label != nil {
 		set = append(set, "label")
@@ -202,22 +228,23 @@ func (v *validator) deletedPartition(q *Partition, p report.Path) {
 	}
 }
 
-// partitionLabel: a GPT partition name holds 36 UTF-16 code units. Labels
-// with a colon are cut before it: sgdisk-based provisioning always did (it
-// splits its arguments on colons) and the disks stage keeps that, so the
-// spec warns that the text after it is lost.
+// partitionLabel: the spec allows 36 bytes and no colon. A GPT partition
+// name holds 36 UTF-16 code units, which non-ASCII labels of 36 bytes or
+// less always fit.
 func (v *validator) partitionLabel(label string, p report.Path) {
-	if n := len(utf16.Encode([]rune(label))); n > 36 {
-		v.errorf(p, "partition label is %d UTF-16 code units long; GPT allows at most 36", n)
+	if len(label) > 36 {
+		v.errorf(p, "partition label is %d bytes long; at most 36 are allowed", len(label))
 	}
 	if strings.ContainsRune(label, ':') {
-		v.warnf(p, "partition label %q contains a colon; it will be cut to the text before the colon", label)
+		v.errorf(p, "partition label %q contains a colon, which is not allowed (tools cut the label before it)", label)
 	}
 }
 
-func (v *validator) nonNegative(n *int, p report.Path, what string) {
-	if n != nil && *n < 0 {
-		v.errorf(p, "%s %d is negative", what, *n)
+// miB checks a partition start or size: not negative, and small enough
+// that its byte count fits in 63 bits.
+func (v *validator) miB(n *int, p report.Path, what string) {
+	if n != nil && (*n < 0 || *n > maxMiB) {
+		v.safetyf(p, ruleRanges, "%s %d is out of range; the limit is 0 to %d (2^63 bytes)", what, *n, maxMiB)
 	}
 }
 
@@ -225,6 +252,7 @@ func (v *validator) nonNegative(n *int, p report.Path, what string) {
 // accepted, as the spec's form allows it.
 func (v *validator) guid(s *string, p report.Path, what string) {
 	if s != nil && *s != "" && !isUUID(*s) {
+		// The spec's form: 8-4-4-4-12 hex digits.
 		v.errorf(p, "%s %q is not a GUID of the form 01234567-89AB-CDEF-0123-456789ABCDEF", what, *s)
 	}
 }
@@ -273,24 +301,21 @@ func (v *validator) raids(arrays []Raid, p report.Path) {
 	names := map[string]int{}
 	for i := range arrays {
 		rp := p.Append(i)
-		if v.mdName(arrays[i].Name, rp.Append("name")) {
-			v.unique(names, arrays[i].Name, i, rp.Append("name"), "RAID array name")
-		}
+		v.unique(names, arrays[i].Name, i, rp.Append("name"), "RAID array name")
+		v.mdName(arrays[i].Name, rp.Append("name"))
 		v.raid(&arrays[i], rp)
 	}
 }
 
-// mdName: the name becomes /dev/md/NAME, so it must be one path element.
-func (v *validator) mdName(name string, p report.Path) bool {
+// mdName: the name becomes /dev/md/NAME, so it must be one path element
+// for mdadm to create the array.
+func (v *validator) mdName(name string, p report.Path) {
 	switch {
 	case name == "":
-		v.errorf(p, "RAID array name is required")
+		v.warnf(p, "RAID array has no name; mdadm cannot create it and the disks stage will fail")
 	case name == "." || name == ".." || strings.ContainsAny(name, "/\x00") || strings.TrimSpace(name) != name:
-		v.errorf(p, "RAID array name %q cannot be a device name under /dev/md (no /, NUL, surrounding spaces, . or ..)", name)
-	default:
-		return true
+		v.warnf(p, "RAID array name %q is not a device name under /dev/md (no /, NUL, surrounding spaces, . or ..); mdadm cannot create it and the disks stage will fail", name)
 	}
-	return false
 }
 
 func (v *validator) raid(r *Raid, p report.Path) {
@@ -309,20 +334,19 @@ func (v *validator) raid(r *Raid, p report.Path) {
 	}
 	seen := map[string]int{}
 	for i, d := range r.Devices {
-		if v.devicePath(d, p.Append("devices", i), "RAID member") {
-			v.unique(seen, d, i, p.Append("devices", i), "RAID member")
-		}
+		v.unique(seen, d, i, p.Append("devices", i), "RAID member")
+		v.devicePath(d, p.Append("devices", i), "RAID member")
 	}
 	if r.Spares == nil {
 		return
 	}
 	switch {
-	case *r.Spares < 0:
-		v.errorf(p.Append("spares"), "spares %d is negative", *r.Spares)
-	case *r.Spares > 0 && known && !takesSpares:
+	case *r.Spares != 0 && known && !takesSpares:
 		v.errorf(p.Append("spares"), "RAID level %q has no redundancy and cannot use spares", *r.Level)
+	case *r.Spares < 0:
+		v.warnf(p.Append("spares"), "spares %d is negative; mdadm refuses it and the disks stage will fail", *r.Spares)
 	case *r.Spares >= len(r.Devices) && len(r.Devices) > 0:
-		v.errorf(p.Append("spares"), "%d spares leave none of the %d devices active", *r.Spares, len(r.Devices))
+		v.warnf(p.Append("spares"), "%d spares leave none of the %d devices active; mdadm refuses it and the disks stage will fail", *r.Spares, len(r.Devices))
 	}
 }
 
@@ -339,26 +363,27 @@ func (v *validator) luksVolumes(vols []Luks, p report.Path) {
 	names := map[string]int{}
 	for i := range vols {
 		lp := p.Append(i)
-		if v.dmName(vols[i].Name, lp.Append("name")) {
-			v.unique(names, vols[i].Name, i, lp.Append("name"), "LUKS volume name")
-		}
+		v.unique(names, vols[i].Name, i, lp.Append("name"), "LUKS volume name")
+		v.dmName(vols[i].Name, lp.Append("name"))
 		v.luks(&vols[i], lp)
 	}
 }
 
-// dmName: the name becomes /dev/mapper/NAME.
-func (v *validator) dmName(name string, p report.Path) bool {
+// dmName: the name becomes /dev/mapper/NAME and the first field of its
+// crypttab line.
+func (v *validator) dmName(name string, p report.Path) {
 	switch {
+	case strings.Contains(name, "/"):
+		v.errorf(p, "LUKS volume name %q contains '/'; it becomes /dev/mapper/NAME", name)
+	case hasControl(name) || strings.ContainsAny(name, " "):
+		v.safetyf(p, ruleLineFields, "LUKS volume name %q contains whitespace or a control character, which would split or add a line of /etc/crypttab", name)
 	case name == "":
-		v.errorf(p, "LUKS volume name is required")
+		v.warnf(p, "LUKS volume has no name; cryptsetup cannot open it and the disks stage will fail")
 	case len(name) > dmNameMax:
-		v.errorf(p, "LUKS volume name is %d bytes long; device-mapper allows at most %d", len(name), dmNameMax)
-	case name == "." || name == ".." || strings.ContainsAny(name, "/\x00") || strings.TrimSpace(name) != name:
-		v.errorf(p, "LUKS volume name %q is not a valid device-mapper name (no /, NUL, surrounding spaces, . or ..)", name)
-	default:
-		return true
+		v.warnf(p, "LUKS volume name is %d bytes long; device-mapper allows at most %d, so opening it will fail", len(name), dmNameMax)
+	case name == "." || name == "..":
+		v.warnf(p, "LUKS volume name %q is not a valid device-mapper name; opening it will fail", name)
 	}
-	return false
 }
 
 func (v *validator) luks(l *Luks, p report.Path) {
@@ -372,24 +397,32 @@ func (v *validator) luks(l *Luks, p report.Path) {
 		v.errorf(p.Append("label"), "LUKS label is %d bytes long; a LUKS2 header holds at most %d", len(*l.Label), luksLabelMax)
 	}
 	if l.UUID != nil && !isUUID(*l.UUID) {
-		v.errorf(p.Append("uuid"), "LUKS uuid %q is not a UUID of the form 01234567-89ab-cdef-0123-456789abcdef", *l.UUID)
+		v.warnf(p.Append("uuid"), "LUKS uuid %q is not a UUID of the form 01234567-89ab-cdef-0123-456789abcdef; cryptsetup refuses it and the disks stage will fail", *l.UUID)
 	}
 	if isTrue(l.Cex.Enabled) {
 		v.cexExclusions(l, p)
 	}
-	v.clevis(&l.Clevis, p.Append("clevis"))
+	v.clevis(&l.Clevis, p.Append("clevis"), v.customPresent(l, p))
+	seen := map[string]int{}
+	for i, o := range l.OpenOptions {
+		v.unique(seen, o, i, p.Append("openOptions", i), "open option")
+	}
 	if isTrue(l.Discard) && containsOption(l.OpenOptions, "--allow-discards") {
 		v.warnf(p.Append("openOptions"), "--allow-discards repeats discard: true")
 	}
+	for i, o := range l.OpenOptions {
+		v.lineField(o, p.Append("openOptions", i), "LUKS open option", "/etc/crypttab", true)
+	}
+	v.lineField(dev, p.Append("device"), "LUKS device", "/etc/crypttab", true)
 }
 
 // cexExclusions: a CEX secure key is the volume key itself, so it cannot be
 // combined with a key file or a clevis binding.
 func (v *validator) cexExclusions(l *Luks, p report.Path) {
-	if l.KeyFile.Source != nil {
+	if nonEmpty(l.KeyFile.Source) {
 		v.errorf(p.Append("keyFile"), "a key file cannot be combined with cex.enabled")
 	}
-	if !clevisEmpty(&l.Clevis) {
+	if clevisPresent(&l.Clevis) {
 		v.errorf(p.Append("clevis"), "clevis cannot be combined with cex.enabled")
 	}
 }
@@ -403,24 +436,35 @@ func containsOption(opts []string, want string) bool {
 	return false
 }
 
-func clevisEmpty(c *Clevis) bool {
-	return len(c.Tang) == 0 && c.Tpm2 == nil && c.Threshold == nil && c.Custom == (ClevisCustom{})
+// clevisPresent reports whether a clevis binding is asked for, as the spec
+// decides it.
+func clevisPresent(c *Clevis) bool {
+	return nonEmpty(c.Custom.Pin) || len(c.Tang) > 0 || isTrue(c.Tpm2) || (c.Threshold != nil && *c.Threshold != 0)
 }
 
-func (v *validator) clevis(c *Clevis, p report.Path) {
-	if c.Custom != (ClevisCustom{}) {
-		v.clevisCustom(c, p)
-		return
+// customPresent reports whether a volume's clevis.custom counts as given
+// when other pins are set: from spec 3.3.0 when it names a pin; in 3.2.0,
+// where custom is a pointer, when the object is there at all.
+func (v *validator) customPresent(l *Luks, p report.Path) bool {
+	if v.version != V3_2 {
+		return nonEmpty(l.Clevis.Custom.Pin)
 	}
+	if v.customGiven != nil {
+		i, _ := p[len(p)-1].(int)
+		return v.customGiven[i]
+	}
+	return l.Clevis.Custom != (ClevisCustom{})
+}
+
+func (v *validator) clevis(c *Clevis, p report.Path, customGiven bool) {
+	v.clevisCustom(c, p, customGiven)
 	urls := map[string]int{}
 	for i := range c.Tang {
 		tp := p.Append("tang", i)
+		v.unique(urls, c.Tang[i].URL, i, tp.Append("url"), "tang URL")
 		v.tang(&c.Tang[i], tp)
-		if c.Tang[i].URL != "" {
-			v.unique(urls, c.Tang[i].URL, i, tp.Append("url"), "tang URL")
-		}
 	}
-	if c.Threshold == nil {
+	if c.Threshold == nil || nonEmpty(c.Custom.Pin) {
 		return
 	}
 	pins := len(c.Tang)
@@ -428,47 +472,57 @@ func (v *validator) clevis(c *Clevis, p report.Path) {
 		pins++
 	}
 	switch {
-	case *c.Threshold < 1:
-		v.errorf(p.Append("threshold"), "threshold %d must be 1 or more", *c.Threshold)
+	case *c.Threshold < 0:
+		v.warnf(p.Append("threshold"), "threshold %d is negative; clevis refuses it and the disks stage will fail", *c.Threshold)
 	case *c.Threshold > pins:
-		v.errorf(p.Append("threshold"), "threshold %d is more than the %d configured pins (tang servers and tpm2) could ever satisfy", *c.Threshold, pins)
+		v.warnf(p.Append("threshold"), "threshold %d is more than the %d configured pins (tang servers and tpm2) can satisfy; binding the volume will fail", *c.Threshold, pins)
 	}
 }
 
 // clevisCustom: custom hands pin and config to clevis as they are, so the
-// structured fields would be silently ignored next to it.
-func (v *validator) clevisCustom(c *Clevis, p report.Path) {
+// structured fields cannot be used next to it. Specs before 3.6.0 know only
+// the tang, tpm2 and sss pins.
+func (v *validator) clevisCustom(c *Clevis, p report.Path, customGiven bool) {
+	cc := &c.Custom
+	if customGiven && (len(c.Tang) > 0 || isTrue(c.Tpm2) || (c.Threshold != nil && *c.Threshold != 0)) {
+		v.errorf(p, "clevis.custom cannot be combined with tang, tpm2 or threshold")
+	}
+	// From spec 3.3.0 needsNetwork alone asks for a custom pin too.
+	asked := nonEmpty(cc.Pin) || nonEmpty(cc.Config) || (isTrue(cc.NeedsNetwork) && v.version.AtLeast(V3_3))
+	if !asked {
+		return
+	}
 	cp := p.Append("custom")
-	if len(c.Tang) > 0 || c.Tpm2 != nil || c.Threshold != nil {
-		v.errorf(cp, "clevis.custom cannot be combined with tang, tpm2 or threshold")
-	}
-	switch pin := c.Custom.Pin; {
-	case pin == nil || *pin == "":
+	switch pin := cc.Pin; {
+	case !nonEmpty(pin):
 		v.errorf(cp.Append("pin"), "clevis custom pin is required (tang, tpm2 or sss)")
-	case *pin != "tang" && *pin != "tpm2" && *pin != "sss":
-		v.errorf(cp.Append("pin"), "unknown clevis pin %q; expected tang, tpm2 or sss", *pin)
+	case v.version.Less(V3_6) && *pin != "tang" && *pin != "tpm2" && *pin != "sss":
+		v.errorf(cp.Append("pin"), "unknown clevis pin %q; spec %s accepts tang, tpm2 or sss (any pin from spec %s)", *pin, v.version, V3_6)
 	}
-	switch cfg := c.Custom.Config; {
-	case cfg == nil || *cfg == "":
+	switch cfg := cc.Config; {
+	case !nonEmpty(cfg):
 		v.errorf(cp.Append("config"), "clevis custom config is required")
 	case !json.Valid([]byte(*cfg)):
-		v.errorf(cp.Append("config"), "clevis custom config is not valid JSON")
+		v.warnf(cp.Append("config"), "clevis custom config is not valid JSON; clevis refuses it and binding the volume will fail")
 	}
 }
 
 func (v *validator) tang(t *Tang, p report.Path) {
-	if t.URL == "" {
-		v.errorf(p.Append("url"), "tang url is required")
-	} else if u, err := url.Parse(t.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		v.errorf(p.Append("url"), "tang url %q must be an http:// or https:// URL with a host", t.URL)
+	switch u, err := url.Parse(t.URL); {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https"):
+		v.errorf(p.Append("url"), "tang url %q must be an http:// or https:// URL", t.URL)
+	case u.Host == "":
+		v.warnf(p.Append("url"), "tang url %q has no host; binding the volume will fail", t.URL)
 	}
-	if t.Thumbprint == nil || *t.Thumbprint == "" {
+	if !nonEmpty(t.Thumbprint) {
 		v.errorf(p.Append("thumbprint"), "tang thumbprint is required: it is how the server's key is trusted")
 	}
-	if t.Advertisement != nil {
-		var adv map[string]any
+	if nonEmpty(t.Advertisement) {
+		var adv any
 		if err := json.Unmarshal([]byte(*t.Advertisement), &adv); err != nil {
-			v.errorf(p.Append("advertisement"), "tang advertisement is not a JSON object: %v", err)
+			v.errorf(p.Append("advertisement"), "tang advertisement is not JSON: %v", err)
+		} else if _, ok := adv.(map[string]any); !ok {
+			v.warnf(p.Append("advertisement"), "tang advertisement is not a JSON object; clevis refuses it and binding the volume will fail")
 		}
 	}
 }
@@ -501,10 +555,15 @@ func (v *validator) filesystems(fss []Filesystem, p report.Path) {
 }
 
 func (v *validator) filesystem(f *Filesystem, p report.Path) {
-	if f.Path != nil {
+	if f.Path != nil && *f.Path != "" {
 		if problem := pathProblem(*f.Path); problem != "" {
 			v.errorf(p.Append("path"), "filesystem path %q %s", *f.Path, problem)
 		}
+		v.lineField(*f.Path, p.Append("path"), "mount path", "the mount unit", false)
+	}
+	v.lineField(f.Device, p.Append("device"), "filesystem device", "the mount unit", false)
+	for i, o := range f.MountOptions {
+		v.lineField(o, p.Append("mountOptions", i), "mount option", "the mount unit", true)
 	}
 	format := ""
 	if f.Format != nil {
@@ -524,11 +583,23 @@ func (v *validator) filesystem(f *Filesystem, p report.Path) {
 	if format == "swap" || format == "none" {
 		v.unmountable(f, format, p)
 	}
-	if f.Label != nil && format != "none" && len(*f.Label) > spec.labelMax {
+	if nonEmpty(f.Label) && format != "none" && len(*f.Label) > spec.labelMax {
 		v.errorf(p.Append("label"), "%s labels hold at most %d bytes; this one has %d", format, spec.labelMax, len(*f.Label))
 	}
-	if f.UUID != nil {
+	if nonEmpty(f.UUID) {
 		v.fsUUID(*f.UUID, format, p.Append("uuid"))
+	}
+}
+
+// lineField applies the line-field rule to a value written into a line of
+// a system file: no control characters, and no whitespace either where
+// the value is one whitespace-separated field.
+func (v *validator) lineField(s string, p report.Path, what, file string, noSpace bool) {
+	switch {
+	case hasControl(s):
+		v.safetyf(p, ruleLineFields, "%s %q contains a control character, which would split or add a line of %s", what, s, file)
+	case noSpace && strings.ContainsAny(s, " "):
+		v.safetyf(p, ruleLineFields, "%s %q contains whitespace, which would split a field of %s", what, s, file)
 	}
 }
 
@@ -561,7 +632,7 @@ func fsSetFields(f *Filesystem) []string {
 	for _, field := range []struct {
 		set bool
 		key string
-	}{{f.Path != nil, "path"}, {f.Label != nil, "label"}, {f.UUID != nil, "uuid"}, {len(f.Options) > 0, "options"}, {len(f.MountOptions) > 0, "mountOptions"}, {isTrue(f.WipeFilesystem), "wipeFilesystem"}} {
+	}{{nonEmpty(f.Path), "path"}, {nonEmpty(f.Label), "label"}, {nonEmpty(f.UUID), "uuid"}, {len(f.Options) > 0, "options"}, {len(f.MountOptions) > 0, "mountOptions"}, {isTrue(f.WipeFilesystem), "wipeFilesystem"}} {
 		if field.set {
 			set = append(set, field.key)
 		}
@@ -574,12 +645,12 @@ func fsSetFields(f *Filesystem) []string {
 func (v *validator) fsUUID(u, format string, p report.Path) {
 	if format == "vfat" {
 		if !isVfatID(u) {
-			v.errorf(p, "vfat volume id %q must be 8 hex digits, written XXXXXXXX or XXXX-XXXX", u)
+			v.warnf(p, "vfat volume id %q is not 8 hex digits (XXXXXXXX or XXXX-XXXX); mkfs.vfat refuses it and the disks stage will fail", u)
 		}
 		return
 	}
 	if !isUUID(u) {
-		v.errorf(p, "%s uuid %q is not a UUID of the form 01234567-89ab-cdef-0123-456789abcdef", format, u)
+		v.warnf(p, "%s uuid %q is not a UUID of the form 01234567-89ab-cdef-0123-456789abcdef; mkfs refuses it and the disks stage will fail", format, u)
 	}
 }
 

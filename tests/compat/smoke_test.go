@@ -6,8 +6,8 @@ import (
 	butane "github.com/coreos/butane/config"
 	butanecommon "github.com/coreos/butane/config/common"
 	ignition "github.com/coreos/ignition/v2/config"
-	_ "github.com/coreos/ignition/v2/tests/registry"
 	"github.com/coreos/ignition/v2/tests/register"
+	_ "github.com/coreos/ignition/v2/tests/registry"
 
 	kconfig "github.com/kindling-dev/kindling/config"
 	"github.com/kindling-dev/kindling/transpile"

@@ -15,8 +15,10 @@ import (
 	"unicode/utf8"
 )
 
-// MaxDepth is the deepest nesting of arrays and objects accepted.
-const MaxDepth = 512
+// MaxDepth is the deepest nesting of arrays and objects accepted: the
+// limit of Go's encoding/json, which the reference validator decodes with,
+// so that both accept the same documents.
+const MaxDepth = 10000
 
 // Kind is the JSON type of a node.
 type Kind uint8
@@ -131,14 +133,15 @@ func (p *parser) skipSpace() {
 }
 
 func (p *parser) value(depth int) (*Node, error) {
-	if depth > MaxDepth {
-		return nil, p.errorf("nesting deeper than %d levels", MaxDepth)
-	}
 	if p.pos >= len(p.data) {
 		return nil, p.errorf("unexpected end of input, expected a value")
 	}
 	start := p.pos
 	switch c := p.data[p.pos]; {
+	case (c == '{' || c == '[') && depth >= MaxDepth:
+		// depth counts the enclosing arrays and objects; this one would
+		// be one more.
+		return nil, p.errorf("nesting deeper than %d levels", MaxDepth)
 	case c == '{':
 		return p.object(depth)
 	case c == '[':
@@ -290,10 +293,7 @@ func (p *parser) str() (string, error) {
 		if c == '"' {
 			s := p.data[start:p.pos]
 			p.pos++
-			if !utf8.Valid(s) {
-				return "", &SyntaxError{Offset: start, Msg: "string is not valid UTF-8"}
-			}
-			return string(s), nil
+			return validUTF8(s), nil
 		}
 		if c == '\\' || c < 0x20 {
 			break
@@ -309,10 +309,7 @@ func (p *parser) str() (string, error) {
 		switch {
 		case c == '"':
 			p.pos++
-			if !utf8.Valid(buf) {
-				return "", &SyntaxError{Offset: start, Msg: "string is not valid UTF-8"}
-			}
-			return string(buf), nil
+			return validUTF8(buf), nil
 		case c < 0x20:
 			return "", p.errorf("control character %#02x in string (escape it)", c)
 		case c == '\\':
@@ -369,6 +366,22 @@ func (p *parser) str() (string, error) {
 			p.pos++
 		}
 	}
+}
+
+// validUTF8 returns b as a string with every byte that is not part of
+// valid UTF-8 replaced by U+FFFD, as Go's encoding/json (the reference's
+// decoder) reads such strings rather than rejecting them.
+func validUTF8(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	out := make([]byte, 0, len(b)+8)
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		out = utf8.AppendRune(out, r)
+		b = b[size:]
+	}
+	return string(out)
 }
 
 func (p *parser) hex4() (rune, error) {
