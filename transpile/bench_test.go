@@ -2,8 +2,10 @@ package transpile
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kindling-dev/kindling/config"
 )
@@ -55,5 +57,55 @@ func BenchmarkValidateShare(b *testing.B) {
 	res := TranslateConfig(benchDoc(), Options{})
 	for b.Loop() {
 		config.Validate(res.Config)
+	}
+}
+
+// TestMemoryIsBounded translates about 1 MiB of many small entries (the
+// shape that costs most per input byte) while sampling the heap: the peak
+// must stay a bounded multiple of the input.
+func TestMemoryIsBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n")
+	for i := 0; b.Len() < 1<<20; i++ {
+		fmt.Fprintf(&b, "    - path: /etc/f%d\n      mode: 0644\n      contents:\n        inline: \"hello %d\"\n", i, i)
+	}
+	src := []byte(b.String())
+	runtime.GC()
+	var base runtime.MemStats
+	runtime.ReadMemStats(&base)
+	done := make(chan struct{})
+	peak := make(chan uint64)
+	go func() {
+		var max uint64
+		var m runtime.MemStats
+		for {
+			select {
+			case <-done:
+				peak <- max
+				return
+			case <-time.After(2 * time.Millisecond):
+				runtime.ReadMemStats(&m)
+				if m.HeapAlloc > max {
+					max = m.HeapAlloc
+				}
+			}
+		}
+	}()
+	if _, rep, err := Translate(src, Options{}); err != nil {
+		t.Fatalf("%v\n%s", err, rep)
+	}
+	close(done)
+	grew := int64(<-peak) - int64(base.HeapAlloc)
+	if limit := int64(80*len(src) + 16<<20); grew > limit {
+		t.Errorf("heap grew by %d MiB for %d KiB of YAML; the bound is %d MiB", grew>>20, len(src)>>10, limit>>20)
+	}
+	t.Logf("heap grew by %d MiB for %d KiB of YAML", grew>>20, len(src)>>10)
+}
+
+func TestInputLimit(t *testing.T) {
+	src := append([]byte("variant: fcos\nversion: 1.5.0\n#"), make([]byte, MaxInput)...)
+	_, rep, err := Translate(src, Options{})
+	if err == nil || !strings.Contains(rep.String(), fmt.Sprintf("the limit is %d", MaxInput)) {
+		t.Errorf("oversized input: %v\n%s", err, rep)
 	}
 }

@@ -8,22 +8,24 @@ import (
 	"sync"
 )
 
-// dataURL encodes contents as the shortest of three data URLs: plain
-// percent-encoding, base64, or gzip then base64 (only when the field may be
-// compressed). It returns the URL and whether it is gzip-compressed.
-func dataURL(data []byte, mayCompress bool) (string, bool) {
-	best := "data:," + percentEncode(data)
-	if b64 := "data:;base64," + base64.StdEncoding.EncodeToString(data); len(b64) < len(best) {
+// dataURL encodes contents as the shortest of three data URLs, choosing as
+// Butane does so that switching tools never changes a config: percent
+// encoding, base64, or (when compress) gzip then base64, which must beat
+// the others by more than the length of the "gzip" it adds to the config.
+// It returns the URL and whether it is gzip-compressed.
+func dataURL(data []byte, compress bool) (string, bool) {
+	best := "," + percentEncode(data)
+	if b64 := ";base64," + base64.StdEncoding.EncodeToString(data); len(b64) < len(best) {
 		best = b64
 	}
-	// gzip adds about 20 bytes of header and trailer: tiny contents
-	// cannot win, so skip the work.
-	if mayCompress && len(data) > 32 {
-		if gz := "data:;base64," + base64.StdEncoding.EncodeToString(gzipBytes(data)); len(gz) < len(best) {
-			return gz, true
+	// A gzip stream is at least 20 bytes, ";base64," and 28 characters:
+	// with the 4 of "gzip" it cannot beat 40 characters, so skip the work.
+	if compress && len(best) > 40 {
+		if gz := ";base64," + base64.StdEncoding.EncodeToString(gzipBytes(data)); len(gz)+len("gzip") < len(best) {
+			return "data:" + gz, true
 		}
 	}
-	return best, false
+	return "data:" + best, false
 }
 
 // gzipWriters reuses compressors: allocating one costs far more than
@@ -43,8 +45,9 @@ func gzipBytes(data []byte) []byte {
 	return buf.Bytes()
 }
 
-// percentEncode keeps unreserved characters and a few harmless delimiters
-// readable and escapes everything else byte by byte.
+// percentEncode keeps the unreserved characters of RFC 2396 and escapes
+// every other byte as %XX (upper-case hex), the encoding data URLs from
+// Butane carry.
 func percentEncode(data []byte) string {
 	const hex = "0123456789ABCDEF"
 	var b strings.Builder
@@ -66,5 +69,5 @@ func keepPlain(c byte) bool {
 	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
 		return true
 	}
-	return strings.IndexByte("-._~!$&'()*+,;=:@/", c) >= 0
+	return strings.IndexByte("-_.!~*'()", c) >= 0
 }

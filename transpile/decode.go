@@ -2,6 +2,7 @@ package transpile
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -42,12 +43,17 @@ type decoder struct {
 	budget  int  // visits allowed: nodes written plus aliasAllowance
 	tooBig  bool // the expansion budget ran out (reported once)
 	sugar   pendingSugar
+	vals    map[string]*yaml.Node // values of the struct being finished, by key
+	raw     bool                  // openshift: the bare config is wanted
+	quiet   int                   // > 0 inside an aliased mapping: no unknown-key warnings
+	merged  map[*yaml.Node]bool   // keys that came through a merge key (<<)
 }
 
 // pendingSugar holds sugar that needs the whole config (it adds entries to
 // other lists), applied once decoding is done.
 type pendingSugar struct {
 	trees      []*yaml.Node
+	quadlets   []*yaml.Node
 	mountUnits []mountUnitReq
 	bootDevice *yaml.Node
 	grub       *yaml.Node
@@ -206,14 +212,31 @@ var finishers map[reflect.Type]func(d *decoder, n *yaml.Node, v reflect.Value, p
 // decode fills v from node n. path is the JSON path, pattern the JSON keys
 // without indexes (the key of config.FieldSince and the variant tables).
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path report.Path, pattern string) {
+	alias := n
 	n, ok := d.resolve(n)
 	if !ok {
 		return
 	}
 	if isNull(n) {
+		if v.Kind() == reflect.Struct && path != nil {
+			// Butane's position tracking sees a scalar where its schema
+			// has a mapping, and says so; the value is simply empty.
+			d.warnAt(n, path, "null where a mapping belongs: nothing is set here, and positions may be inexact (Butane warns alike)")
+		}
 		return
 	}
 	d.mark(path, n)
+	if alias.Kind == yaml.AliasNode && n.Kind != yaml.ScalarNode {
+		// Butane's position tracking does not follow aliases: it
+		// reports no unknown key inside an aliased mapping or list, and
+		// warns that an aliased mapping cannot be checked key by key.
+		// Do the same so --strict fails alike.
+		if isStruct(v.Type()) {
+			d.warnAt(alias, path, "an alias of a mapping: keys inside it are not checked and positions may be inexact (Butane warns alike)")
+		}
+		d.quiet++
+		defer func() { d.quiet-- }()
+	}
 	switch v.Kind() {
 	case reflect.Pointer:
 		elem := reflect.New(v.Type().Elem())
@@ -225,16 +248,61 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path report.Path, patter
 			d.errorAt(n, path, "expected a list, found %s", describe(n))
 			return
 		}
-		out := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
-		for i, item := range n.Content {
-			d.decode(item, out.Index(i), path.Append(i), pattern)
+		if len(n.Content) == 0 {
+			return // an empty list writes nothing, as in Butane's output
 		}
-		v.Set(out)
+		d.decodeList(n, v, path, pattern)
 	case reflect.Struct:
 		d.decodeStruct(n, v, path, pattern)
 	default:
 		d.scalarInto(n, v, path, pattern)
 	}
+}
+
+// decodeList fills a slice. Null items are dropped, as go-yaml drops them
+// for Butane; when that shifts a mapping into a null's place, Butane warns
+// that its positions no longer match, and so do we.
+func (d *decoder) decodeList(n *yaml.Node, v reflect.Value, path report.Path, pattern string) {
+	items := make([]*yaml.Node, 0, len(n.Content))
+	for _, item := range n.Content {
+		if r, ok := d.peek(item); ok && isNull(r) {
+			continue
+		}
+		items = append(items, item)
+	}
+	if len(items) == 0 {
+		return
+	}
+	shifted := len(items) != len(n.Content) && isStruct(v.Type().Elem())
+	out := reflect.MakeSlice(v.Type(), len(items), len(items))
+	for j, item := range items {
+		if shifted && items[j] != n.Content[j] {
+			if c, ok := d.peek(n.Content[j]); ok && c.Kind != yaml.MappingNode {
+				d.warnAt(n.Content[j], path.Append(j), "null list items are dropped, so the items after them move; positions may be inexact (Butane warns alike)")
+				shifted = false
+			}
+		}
+		d.decode(item, out.Index(j), path.Append(j), pattern)
+	}
+	v.Set(out)
+}
+
+// peek follows aliases without counting against the expansion budget.
+func (d *decoder) peek(n *yaml.Node) (*yaml.Node, bool) {
+	for depth := 0; n != nil && n.Kind == yaml.AliasNode; depth++ {
+		if depth > 100 {
+			return nil, false
+		}
+		n = n.Alias
+	}
+	return n, n != nil
+}
+
+func isStruct(t reflect.Type) bool {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.Kind() == reflect.Struct
 }
 
 func isNull(n *yaml.Node) bool {
@@ -257,7 +325,11 @@ func describe(n *yaml.Node) string {
 	return fmt.Sprintf("%q", n.Value)
 }
 
-// scalarInto sets a string, int or bool from a scalar node.
+// scalarInto sets a string, int or bool from a scalar node with go-yaml
+// v3's rules, which Butane decodes with, so a value lands the same in both
+// tools: any scalar fills a string field with its text (numbers and dates
+// included), booleans also accept YAML 1.1's yes/no/on/off, and integer
+// fields take integers and floats (the fraction dropped).
 func (d *decoder) scalarInto(n *yaml.Node, v reflect.Value, path report.Path, pattern string) bool {
 	if v.Kind() == reflect.Struct {
 		d.decodeStruct(n, v, path, pattern)
@@ -267,39 +339,74 @@ func (d *decoder) scalarInto(n *yaml.Node, v reflect.Value, path report.Path, pa
 		d.errorAt(n, path, "expected %s, found %s", kindName(v.Kind()), describe(n))
 		return false
 	}
-	tag := n.ShortTag()
-	switch v.Kind() {
-	case reflect.String:
-		if tag != "!!str" {
-			d.errorAt(n, path, "expected a string, found %s; quote it if it is meant as text", describe(n))
+	if v.Kind() == reflect.String {
+		if n.ShortTag() == "!!binary" {
+			d.errorAt(n, path, "binary values are not supported here")
 			return false
 		}
 		v.SetString(n.Value)
+		return true
+	}
+	var resolved any
+	// Strings resolve to themselves; only other tags need go-yaml's
+	// resolver (which allocates a decoder per call).
+	if n.ShortTag() != "!!str" {
+		if err := n.Decode(&resolved); err != nil {
+			d.errorAt(n, path, "%s", strings.TrimPrefix(err.Error(), "yaml: "))
+			return false
+		}
+	} else {
+		resolved = n.Value
+	}
+	switch v.Kind() {
 	case reflect.Int:
-		if tag != "!!int" {
-			d.errorAt(n, path, "expected an integer, found %s", describe(n))
-			return false
+		if i, ok := yamlInt(resolved); ok && !v.OverflowInt(i) {
+			v.SetInt(i)
+			if pattern == "storage.files.mode" || pattern == "storage.directories.mode" {
+				d.checkDecimalMode(n, path, int(i), pattern == "storage.directories.mode")
+			}
+			return true
 		}
-		i, err := parseInt(n.Value)
-		if err != nil {
-			d.errorAt(n, path, "integer %s is out of range", n.Value)
-			return false
-		}
-		if strings.HasSuffix(pattern, ".mode") {
-			d.checkMode(n, path)
-		}
-		v.SetInt(i)
+		d.errorAt(n, path, "expected an integer, found %s", describe(n))
 	case reflect.Bool:
-		if tag != "!!bool" {
-			d.errorAt(n, path, "expected true or false, found %s", describe(n))
-			return false
+		if b, ok := yamlBool(resolved); ok {
+			v.SetBool(b)
+			return true
 		}
-		v.SetBool(strings.EqualFold(n.Value, "true"))
+		d.errorAt(n, path, "expected true or false, found %s", describe(n))
 	default:
 		d.errorAt(n, path, "unsupported value")
-		return false
 	}
-	return true
+	return false
+}
+
+func yamlInt(x any) (int64, bool) {
+	switch t := x.(type) {
+	case int:
+		return int64(t), true
+	case int64:
+		return t, true
+	case uint64:
+		return int64(t), t <= math.MaxInt64
+	case float64:
+		return int64(t), t <= math.MaxInt64 && t >= math.MinInt64
+	}
+	return 0, false
+}
+
+func yamlBool(x any) (bool, bool) {
+	switch t := x.(type) {
+	case bool:
+		return t, true
+	case string:
+		switch t {
+		case "y", "Y", "yes", "Yes", "YES", "on", "On", "ON":
+			return true, true
+		case "n", "N", "no", "No", "NO", "off", "Off", "OFF":
+			return false, true
+		}
+	}
+	return false, false
 }
 
 func kindName(k reflect.Kind) string {
@@ -314,47 +421,24 @@ func kindName(k reflect.Kind) string {
 	return "a value"
 }
 
-// parseInt reads decimal, 0o/0 octal and 0x hex, as YAML writes them.
-func parseInt(s string) (int64, error) {
-	s = strings.ReplaceAll(s, "_", "")
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimLeft(s, "+-")
-	i, err := strconv.ParseInt(s, 0, 32)
-	if neg {
-		i = -i
-	}
-	return i, err
-}
-
-// checkMode warns about a mode written in decimal that reads like octal
-// permissions (644, 755): the author almost surely meant 0644.
-func (d *decoder) checkMode(n *yaml.Node, path report.Path) {
-	s := n.Value
-	if strings.HasPrefix(s, "0") || len(s) < 3 || len(s) > 4 {
-		return
-	}
-	for _, c := range s {
-		if c < '0' || c > '7' {
-			return
-		}
-	}
-	d.warnAt(n, path, "mode %s is decimal (octal %#o); write 0%s if octal permissions were meant", s, mustInt(s), s)
-}
-
-func mustInt(s string) int64 {
-	i, _ := strconv.ParseInt(s, 10, 64)
-	return i
-}
-
 // mappingPairs returns the key/value pairs of a mapping with merge keys
 // (<<) expanded, reporting duplicate keys. Explicit keys win over merged.
 func (d *decoder) mappingPairs(n *yaml.Node, path report.Path) [][2]*yaml.Node {
 	var pairs [][2]*yaml.Node
 	seen := map[string]*yaml.Node{}
 	var merged [][2]*yaml.Node
+	var mergeKey *yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
+			if mergeKey != nil {
+				d.errorAt(k, path.Append("<<"), "duplicate key \"<<\" (first at line %d); give one merge key a list of mappings", mergeKey.Line)
+				continue
+			}
+			mergeKey = k
+			// Butane applies the merge and also reports the << key as
+			// unused; so do we, so that --strict fails alike.
+			d.warnAt(k, path.Append("<<"), "unused key <<")
 			merged = append(merged, d.mergeSources(v, path)...)
 			continue
 		}
@@ -370,6 +454,10 @@ func (d *decoder) mappingPairs(n *yaml.Node, path report.Path) [][2]*yaml.Node {
 		pairs = append(pairs, [2]*yaml.Node{k, v})
 	}
 	for _, p := range merged {
+		if d.merged == nil {
+			d.merged = map[*yaml.Node]bool{}
+		}
+		d.merged[p[0]] = true
 		if _, ok := seen[p[0].Value]; !ok {
 			seen[p[0].Value] = p[0]
 			pairs = append(pairs, p)
@@ -410,25 +498,54 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path report.Path, 
 	fields := fieldsOf(v.Type())
 	sugars := sugarKeys[v.Type()]
 	seen := map[string]*yaml.Node{}
+	vals := map[string]*yaml.Node{}
 	for _, kv := range d.mappingPairs(n, path) {
 		k, val := kv[0], kv[1]
-		seen[k.Value] = k
-		if f, ok := fields[k.Value]; ok {
-			d.decodeField(k, val, v, f, path, pattern)
-			continue
+		if _, known := fields[k.Value]; known || d.sugarAvailable(sugars[k.Value], k.Value, pattern) {
+			seen[k.Value] = k
+			vals[k.Value] = val
 		}
-		if s, ok := sugars[k.Value]; ok {
-			if s.feature != "" && !d.vv.has(s.feature) {
-				d.errorAt(k, path.Append(k.Value), "%s is not available in %s", k.Value, d.name)
-				continue
-			}
-			s.apply(d, k, val, v, path, pattern)
-			continue
+		if d.merged[k] {
+			// Butane never sees what a merge key brings in, so it
+			// reports no unknown key below it.
+			d.quiet++
 		}
-		d.warnAt(k, path.Append(k.Value), "unknown key %q%s", k.Value, suggest(k.Value, fields, sugars))
+		d.decodePair(k, val, v, fields, sugars, path, pattern)
+		if d.merged[k] {
+			d.quiet--
+		}
 	}
 	if fin := finishers[v.Type()]; fin != nil {
+		d.vals = vals
 		fin(d, n, v, path, pattern, seen)
+	}
+}
+
+// decodePair decodes one key of a struct: a field, available sugar, or
+// an unknown key (a warning where Butane would see it).
+func (d *decoder) decodePair(k, val *yaml.Node, v reflect.Value, fields map[string]*field, sugars map[string]sugarKey, path report.Path, pattern string) {
+	if f, ok := fields[k.Value]; ok {
+		d.decodeField(k, val, v, f, path, pattern)
+		return
+	}
+	if s, ok := sugars[k.Value]; ok {
+		if !d.sugarAvailable(s, k.Value, pattern) {
+			// Butane's schema for this version lacks the key: it is
+			// an unused key there, a warning, not an error.
+			d.unknownKey(k, path, "unknown key %q: %s is not in %s", k.Value, k.Value, d.name)
+			return
+		}
+		s.apply(d, k, val, v, path, pattern)
+		return
+	}
+	d.unknownKey(k, path, "unknown key %q%s", k.Value, suggest(k.Value, fields, sugars))
+}
+
+// unknownKey warns about a key Butane's schema lacks, unless Butane could
+// not see it either (inside an alias or brought by a merge key).
+func (d *decoder) unknownKey(k *yaml.Node, path report.Path, format string, args ...any) {
+	if d.quiet == 0 && !d.merged[k] {
+		d.warnAt(k, path.Append(k.Value), format, args...)
 	}
 }
 
@@ -440,6 +557,18 @@ func suggest(key string, fields map[string]*field, sugars map[string]sugarKey) s
 	return ""
 }
 
+// sugarAvailable reports whether this dialect version has the sugar key.
+// fcos 1.0.0 has inline only on file contents and appends.
+func (d *decoder) sugarAvailable(s sugarKey, key, pattern string) bool {
+	if s.apply == nil || s.feature != "" && !d.vv.has(s.feature) {
+		return false
+	}
+	if key == "inline" && d.vv.spec == config.V3_0 {
+		return pattern == "storage.files.contents" || pattern == "storage.files.append"
+	}
+	return true
+}
+
 func (d *decoder) decodeField(k, val *yaml.Node, v reflect.Value, f *field, path report.Path, pattern string) {
 	childPattern := f.jsonName
 	if pattern != "" {
@@ -447,7 +576,8 @@ func (d *decoder) decodeField(k, val *yaml.Node, v reflect.Value, f *field, path
 	}
 	childPath := path.Append(f.jsonName)
 	if since := config.FieldSince(childPattern); d.vv.spec.Less(since) {
-		d.errorAt(k, childPath, "%s is not available in %s (it needs spec %s)", k.Value, d.name, since)
+		// Unused in Butane's schema of this version: a warning.
+		d.unknownKey(k, path, "unknown key %q: %s is not in %s (it needs spec %s); it is ignored", k.Value, k.Value, d.name, since)
 		return
 	}
 	if d.forbidden(childPattern) {
@@ -458,6 +588,11 @@ func (d *decoder) decodeField(k, val *yaml.Node, v reflect.Value, f *field, path
 }
 
 func (d *decoder) forbidden(pattern string) bool {
+	if d.raw && strings.HasPrefix(d.name, "openshift ") {
+		// Butane checks what the machine-config operator manages on
+		// the MachineConfig; the bare config (--raw) is not checked.
+		return false
+	}
 	for _, f := range d.vv.forbidden {
 		if f == pattern {
 			return true

@@ -3,10 +3,12 @@ package transpile
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
 	"strings"
+	"syscall"
 )
 
 // localFiles reads files below the --files-dir directory only. os.Root
@@ -57,9 +59,29 @@ func (l *localFiles) read(name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := l.root.ReadFile(clean)
+	// O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+	// writer forever; only regular files are read.
+	f, err := l.root.OpenFile(clean, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, explainLocal(name, err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, explainLocal(name, err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("local file %q is not a regular file (%s); only regular files can be embedded", name, info.Mode().Type())
+	}
+	if info.Size() > MaxLocalFile {
+		return nil, fmt.Errorf("local file %q is %d bytes; the limit is %d", name, info.Size(), MaxLocalFile)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxLocalFile+1))
+	if err != nil {
+		return nil, explainLocal(name, err)
+	}
+	if len(data) > MaxLocalFile {
+		return nil, fmt.Errorf("local file %q grew past the limit of %d bytes while read", name, MaxLocalFile)
 	}
 	return data, nil
 }

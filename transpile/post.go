@@ -12,17 +12,23 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// applySugar runs the sugar that adds entries to other lists of cfg.
+// applySugar runs the sugar that adds entries to other lists of cfg, in
+// Butane's order: mount units, trees, boot_device, grub.
 func (d *decoder) applySugar(cfg *config.Config) {
+	d.checkFcosInput(cfg, d.sugar.mountUnits, d.mirrorDevices())
+	if len(d.sugar.mountUnits) > 0 {
+		d.mountUnits(cfg)
+	}
 	for _, t := range d.sugar.trees {
 		d.applyTrees(cfg, t)
 	}
-	for _, m := range d.sugar.mountUnits {
-		d.mountUnit(cfg, m)
+	for _, q := range d.sugar.quadlets {
+		d.applyQuadlets(cfg, q)
 	}
 	if d.sugar.bootDevice != nil {
 		d.applyBootDevice(cfg, d.sugar.bootDevice)
 	}
+	d.checkFcosPartitions(cfg)
 	if d.sugar.grub != nil {
 		d.applyGrub(cfg, d.sugar.grub)
 	}
@@ -31,15 +37,29 @@ func (d *decoder) applySugar(cfg *config.Config) {
 func ptr[T any](v T) *T { return &v }
 
 type tree struct {
-	Local string  `json:"local"`
-	Path  *string `json:"path"`
+	Local    string           `json:"local"`
+	Path     *string          `json:"path"`
+	User     config.NodeUser  `json:"user"`
+	Group    config.NodeGroup `json:"group"`
+	FileMode *int             `json:"fileMode"`
+	DirMode  *int             `json:"dirMode"`
 }
 
-// applyTrees walks each local directory into files, directories and links
-// below the tree's path (default /). Explicit entries win; an explicit file
-// without contents takes the tree's contents.
+// attrs reports whether the tree sets any ownership or mode of its own.
+func (t tree) attrs() bool {
+	return t.FileMode != nil || t.DirMode != nil || !reflect.ValueOf(t.User).IsZero() || !reflect.ValueOf(t.Group).IsZero()
+}
+
+// applyTrees walks each local directory into files and links below the
+// tree's path (default /), as Butane does: an entry the author wrote for
+// the same path may only add attributes (a file without contents, a link
+// without target); directories become entries only when the tree gives
+// them an owner or mode.
 func (d *decoder) applyTrees(cfg *config.Config, n *yaml.Node) {
 	var trees []tree
+	if !d.vv.has(featTreeAttrs) {
+		n = d.withoutTreeAttrs(n)
+	}
 	d.decode(n, reflect.ValueOf(&trees).Elem(), report.Path{"storage", "trees"}, "trees")
 	for i, t := range trees {
 		tp := report.Path{"storage", "trees", i, "local"}
@@ -49,7 +69,7 @@ func (d *decoder) applyTrees(cfg *config.Config, n *yaml.Node) {
 			continue
 		}
 		dest := "/"
-		if t.Path != nil {
+		if t.Path != nil && *t.Path != "" {
 			dest = *t.Path
 		}
 		fsys := d.local.root.FS()
@@ -57,11 +77,22 @@ func (d *decoder) applyTrees(cfg *config.Config, n *yaml.Node) {
 			if err != nil {
 				return err
 			}
-			rel := strings.TrimPrefix(strings.TrimPrefix(p, clean), "/")
-			if rel == "" {
-				return nil
+			rel := "."
+			if p != clean {
+				rel = strings.TrimPrefix(p, clean+"/")
+				if clean == "." {
+					rel = p
+				}
 			}
-			return d.treeEntry(cfg, n, path.Join(dest, rel), p, e)
+			if rel == "." && !e.IsDir() {
+				return fmt.Errorf("%s is not a directory", t.Local)
+			}
+			// The tree's own directory counts too: with an owner or
+			// dir_mode it gets an entry at path, as in Butane.
+			if msg := d.treeEntry(cfg, t, path.Join(dest, rel), p, e); msg != "" {
+				d.errorAt(n, tp, "tree %q: %s", t.Local, msg)
+			}
+			return nil
 		})
 		if err != nil {
 			d.errorAt(n, tp, "tree %q: %s", t.Local, explainLocal(t.Local, err))
@@ -69,62 +100,115 @@ func (d *decoder) applyTrees(cfg *config.Config, n *yaml.Node) {
 	}
 }
 
-func (d *decoder) treeEntry(cfg *config.Config, n *yaml.Node, dest, local string, e fs.DirEntry) error {
+// treeAttrKeys came to trees in fcos 1.7.0.
+var treeAttrKeys = map[string]bool{"user": true, "group": true, "file_mode": true, "dir_mode": true}
+
+// withoutTreeAttrs drops the keys of treeAttrKeys from each tree of an
+// older dialect version, with the unknown-key warning Butane gives.
+func (d *decoder) withoutTreeAttrs(n *yaml.Node) *yaml.Node {
+	list, ok := d.peek(n)
+	if !ok || list.Kind != yaml.SequenceNode {
+		return n
+	}
+	out := *list
+	out.Content = nil
+	for i, item := range list.Content {
+		if m, ok := d.peek(item); ok && m.Kind == yaml.MappingNode {
+			c := *m
+			c.Content = nil
+			for j := 0; j+1 < len(m.Content); j += 2 {
+				if k := m.Content[j]; treeAttrKeys[k.Value] {
+					d.unknownKey(k, report.Path{"storage", "trees", i}, "unknown key %q: trees have it from fcos 1.7.0, not in %s", k.Value, d.name)
+					continue
+				}
+				c.Content = append(c.Content, m.Content[j], m.Content[j+1])
+			}
+			item = &c
+		}
+		out.Content = append(out.Content, item)
+	}
+	return &out
+}
+
+// treeEntry adds one walked entry; it returns a message when the entry
+// cannot be added.
+func (d *decoder) treeEntry(cfg *config.Config, t tree, dest, local string, e fs.DirEntry) string {
 	st := &cfg.Storage
+	node := config.Node{Path: dest, User: t.User, Group: t.Group}
+	exists := fmt.Sprintf("%s is already in the config", dest)
 	switch {
 	case e.Type()&fs.ModeSymlink != 0:
 		target, err := d.local.root.Readlink(local)
 		if err != nil {
-			return err
+			return err.Error()
 		}
-		if !hasPath(st, dest) {
-			d.mark(report.Path{"storage", "links", len(st.Links)}, n)
-			st.Links = append(st.Links, config.Link{Node: config.Node{Path: dest}, Target: &target})
+		for i := range st.Links {
+			if l := &st.Links[i]; l.Path == dest {
+				if l.Target != nil && *l.Target != "" {
+					return exists
+				}
+				l.Target = &target
+				return ""
+			}
 		}
+		if hasPath(st, dest) {
+			return exists
+		}
+		st.Links = append(st.Links, config.Link{Node: node, Target: &target})
 	case e.IsDir():
-		if !hasPath(st, dest) {
-			d.mark(report.Path{"storage", "directories", len(st.Directories)}, n)
-			st.Directories = append(st.Directories, config.Directory{Node: config.Node{Path: dest}, Mode: ptr(0o755)})
+		if t.DirMode == nil && reflect.ValueOf(t.User).IsZero() && reflect.ValueOf(t.Group).IsZero() {
+			return ""
 		}
+		if hasPath(st, dest) {
+			return exists
+		}
+		mode := 0o755
+		if t.DirMode != nil {
+			mode = *t.DirMode
+		}
+		st.Directories = append(st.Directories, config.Directory{Node: node, Mode: &mode})
 	case e.Type().IsRegular():
-		data, err := d.local.root.ReadFile(local)
-		if err != nil {
-			return err
-		}
 		info, err := e.Info()
 		if err != nil {
-			return err
+			return err.Error()
 		}
 		mode := 0o644
 		if info.Mode()&0o111 != 0 {
 			mode = 0o755
 		}
-		d.treeFile(st, n, dest, data, mode)
+		if t.FileMode != nil {
+			mode = *t.FileMode
+		}
+		return d.treeFile(st, node, local, mode)
 	default:
-		return fmt.Errorf("%s is neither a file, a directory nor a symlink", local)
+		return fmt.Sprintf("%s is neither a file, a directory nor a symlink", local)
 	}
-	return nil
+	return ""
 }
 
-func (d *decoder) treeFile(st *config.Storage, n *yaml.Node, dest string, data []byte, mode int) {
+func (d *decoder) treeFile(st *config.Storage, node config.Node, local string, mode int) string {
+	var f *config.File
 	for i := range st.Files {
-		if f := &st.Files[i]; f.Path == dest {
-			if f.Contents.Source == nil {
-				d.setResource(&f.Contents, data, "storage.files.contents")
-			}
-			if f.Mode == nil {
-				f.Mode = &mode
-			}
-			return
+		if st.Files[i].Path == node.Path {
+			f = &st.Files[i]
 		}
 	}
-	if hasPath(st, dest) {
-		return
+	if f != nil && f.Contents.Source != nil && *f.Contents.Source != "" || f == nil && hasPath(st, node.Path) {
+		return fmt.Sprintf("%s is already in the config", node.Path)
 	}
-	f := config.File{Node: config.Node{Path: dest}, Mode: &mode}
-	d.setResource(&f.Contents, data, "storage.files.contents")
-	d.mark(report.Path{"storage", "files", len(st.Files)}, n)
-	st.Files = append(st.Files, f)
+	data, err := d.local.read(local)
+	if err != nil {
+		return err.Error()
+	}
+	if f == nil {
+		st.Files = append(st.Files, config.File{Node: node})
+		f = &st.Files[len(st.Files)-1]
+	}
+	d.setResource(&f.Contents, data)
+	if f.Mode == nil {
+		f.Mode = &mode
+	}
+	return ""
 }
 
 func hasPath(st *config.Storage, p string) bool {
@@ -146,71 +230,137 @@ func hasPath(st *config.Storage, p string) bool {
 	return false
 }
 
-// unitEscape escapes a path the way systemd names mount and swap units.
+// unitEscape escapes a path the way systemd (and go-systemd's
+// UnitNamePathEscape, which Butane uses) names mount and swap units: runs
+// of slashes become one dash, leading and trailing ones vanish, a leading
+// dot and every byte outside [a-zA-Z0-9:_.] become \xNN (lower-case hex, as
+// short as the byte needs).
 func unitEscape(p string) string {
-	p = strings.Trim(path.Clean("/"+p), "/")
-	if p == "" {
-		return "-"
-	}
 	var b strings.Builder
+	inSlashes, start := false, true
 	for i := 0; i < len(p); i++ {
 		c := p[i]
-		switch {
-		case c == '/':
-			b.WriteByte('-')
-		case c == '.' && i == 0:
-			b.WriteString(`\x2e`)
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == ':', c == '_', c == '.':
-			b.WriteByte(c)
-		default:
-			fmt.Fprintf(&b, `\x%02x`, c)
+		if c == '/' {
+			inSlashes = true
+			continue
 		}
+		if inSlashes {
+			inSlashes = false
+			if !start {
+				b.WriteByte('-')
+			}
+		}
+		switch {
+		case start && c == '.', !unitNameByte(c):
+			fmt.Fprintf(&b, `\x%x`, c)
+		default:
+			b.WriteByte(c)
+		}
+		start = false
+	}
+	if b.Len() == 0 {
+		return "-"
 	}
 	return b.String()
 }
 
-// mountUnit adds the .mount (or .swap) unit for a filesystem.
-func (d *decoder) mountUnit(cfg *config.Config, m mountUnitReq) {
+func unitNameByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == ':' || c == '_' || c == '.'
+}
+
+// mountUnits renders the .mount and .swap units of with_mount_unit into a
+// config of their own, the parent of the author's config.
+func (d *decoder) mountUnits(cfg *config.Config) {
+	var gen config.Config
+	var first *yaml.Node
+	for _, m := range d.sugar.mountUnits {
+		u, ok := d.mountUnit(cfg, m)
+		if !ok {
+			continue
+		}
+		if first == nil {
+			first = m.node
+		}
+		gen.Systemd.Units = append(gen.Systemd.Units, u)
+	}
+	if len(gen.Systemd.Units) > 0 {
+		d.mergeGenerated(cfg, gen, first)
+	}
+}
+
+// mountUnit makes the unit of one filesystem.
+func (d *decoder) mountUnit(cfg *config.Config, m mountUnitReq) (config.Unit, bool) {
 	fsys := cfg.Storage.Filesystems[m.index]
 	path := report.Path{"storage", "filesystems", m.index, "with_mount_unit"}
 	format := ""
 	if fsys.Format != nil {
 		format = *fsys.Format
 	}
-	var name, contents string
-	switch {
-	case format == "swap":
-		if !d.vv.has(featSwapUnit) {
-			d.errorAt(m.node, path, "swap units from with_mount_unit are not available in %s", d.name)
-			return
-		}
-		name = unitEscape(fsys.Device) + ".swap"
-		contents = fmt.Sprintf("# Made by transpile from storage.filesystems (with_mount_unit).\n[Swap]\nWhat=%s\n\n[Install]\nRequiredBy=swap.target\n", fsys.Device)
-	case fsys.Path == nil || format == "":
-		d.errorAt(m.node, path, "with_mount_unit needs both path and format on the filesystem")
-		return
-	default:
-		name = unitEscape(*fsys.Path) + ".mount"
-		contents = mountContents(fsys, format)
+	swap := format == "swap" && d.vv.has(featSwapUnit)
+	if format == "swap" && !swap && fsys.Path == nil {
+		d.errorAt(m.node, path, "swap units from with_mount_unit are not available in %s; give the filesystem a path", d.name)
+		return config.Unit{}, false
 	}
-	d.mark(report.Path{"systemd", "units", len(cfg.Systemd.Units)}, m.node)
-	cfg.Systemd.Units = append(cfg.Systemd.Units, config.Unit{Name: name, Enabled: ptr(true), Contents: &contents})
+	if format == "" || !swap && fsys.Path == nil {
+		d.errorAt(m.node, path, "with_mount_unit needs both path and format on the filesystem")
+		return config.Unit{}, false
+	}
+	remote := d.vv.has(featRemoteMount) && onTangLuks(cfg, fsys.Device)
+	var name, contents string
+	if swap {
+		name = unitEscape(fsys.Device) + ".swap"
+		contents = swapContents(fsys, remote)
+	} else {
+		name = unitEscape(*fsys.Path) + ".mount"
+		contents = mountContents(fsys, format, remote)
+	}
+	return config.Unit{Name: name, Enabled: ptr(true), Contents: &contents}, true
 }
 
-func mountContents(fsys config.Filesystem, format string) string {
+// onTangLuks reports whether device is a LUKS volume of the config opened
+// with a tang server, which needs the network: its mount is a remote one.
+func onTangLuks(cfg *config.Config, device string) bool {
+	for _, l := range cfg.Storage.Luks {
+		if (device == "/dev/mapper/"+l.Name || device == "/dev/disk/by-id/dm-name-"+l.Name) && len(l.Clevis.Tang) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// mountOptions is the Options= line: the filesystem's options, then
+// _netdev for a remote mount.
+func mountOptions(b *strings.Builder, fsys config.Filesystem, remote bool) {
+	opts := append([]string(nil), fsys.MountOptions...)
+	if remote {
+		opts = append(opts, "_netdev")
+	}
+	if len(opts) > 0 {
+		fmt.Fprintf(b, "\nOptions=%s", strings.Join(opts, ","))
+	}
+}
+
+// The unit texts are Butane's, byte for byte (no trailing newline), so a
+// config moved between the tools renders the same units.
+func mountContents(fsys config.Filesystem, format string, remote bool) string {
 	var b strings.Builder
-	b.WriteString("# Made by transpile from storage.filesystems (with_mount_unit).\n[Unit]\n")
 	dev := unitEscape(fsys.Device)
-	if strings.HasPrefix(fsys.Device, "/dev/mapper/") {
-		fmt.Fprintf(&b, "Requires=systemd-cryptsetup@%s.service\nAfter=systemd-cryptsetup@%s.service\n",
-			strings.TrimPrefix(fsys.Device, "/dev/mapper/"), strings.TrimPrefix(fsys.Device, "/dev/mapper/"))
+	fmt.Fprintf(&b, "# Generated by Butane\n[Unit]\nRequires=systemd-fsck@%s.service\nAfter=systemd-fsck@%s.service\n\n", dev, dev)
+	fmt.Fprintf(&b, "[Mount]\nWhere=%s\nWhat=%s\nType=%s", *fsys.Path, fsys.Device, format)
+	mountOptions(&b, fsys, remote)
+	target := "local-fs.target"
+	if remote {
+		target = "remote-fs.target"
 	}
-	fmt.Fprintf(&b, "Requires=systemd-fsck@%s.service\nAfter=systemd-fsck@%s.service\n\n", dev, dev)
-	fmt.Fprintf(&b, "[Mount]\nWhere=%s\nWhat=%s\nType=%s\n", *fsys.Path, fsys.Device, format)
-	if len(fsys.MountOptions) > 0 {
-		fmt.Fprintf(&b, "Options=%s\n", strings.Join(fsys.MountOptions, ","))
-	}
-	b.WriteString("\n[Install]\nRequiredBy=local-fs.target\n")
+	fmt.Fprintf(&b, "\n\n[Install]\nRequiredBy=%s", target)
+	return b.String()
+}
+
+func swapContents(fsys config.Filesystem, remote bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Generated by Butane\n[Swap]\nWhat=%s", fsys.Device)
+	mountOptions(&b, fsys, remote)
+	b.WriteString("\n\n[Install]\nRequiredBy=swap.target")
 	return b.String()
 }
 
@@ -223,7 +373,8 @@ type grubUser struct {
 	PasswordHash *string `json:"passwordHash"`
 }
 
-// applyGrub writes the GRUB superusers file on the boot filesystem.
+// applyGrub appends the GRUB superusers to /boot/grub2/user.cfg on the boot
+// filesystem, in Butane's words.
 func (d *decoder) applyGrub(cfg *config.Config, n *yaml.Node) {
 	var g grubConfig
 	base := report.Path{"grub"}
@@ -231,33 +382,20 @@ func (d *decoder) applyGrub(cfg *config.Config, n *yaml.Node) {
 	if len(g.Users) == 0 {
 		return
 	}
-	var names []string
-	var lines strings.Builder
+	var names, cmds []string
 	for i, u := range g.Users {
-		if u.Name == "" || u.PasswordHash == nil {
+		if u.Name == "" || u.PasswordHash == nil || *u.PasswordHash == "" {
 			d.errorAt(n, base.Append("users", i), "each grub user needs name and password_hash")
 			return
 		}
 		names = append(names, u.Name)
-		fmt.Fprintf(&lines, "password_pbkdf2 %s %s\n", u.Name, *u.PasswordHash)
+		cmds = append(cmds, fmt.Sprintf("password_pbkdf2 %s %s", u.Name, *u.PasswordHash))
 	}
-	text := fmt.Sprintf("# Made by transpile from grub.users.\nset superusers=%q\n%s", strings.Join(names, " "), lines.String())
-	st := &cfg.Storage
-	if !hasFilesystemPath(st, "/boot") {
-		d.mark(report.Path{"storage", "filesystems", len(st.Filesystems)}, n)
-		st.Filesystems = append(st.Filesystems, config.Filesystem{Device: "/dev/disk/by-label/boot", Format: ptr("ext4"), Path: ptr("/boot")})
-	}
-	f := config.File{Node: config.Node{Path: "/boot/grub2/user.cfg", Overwrite: ptr(true)}, Mode: ptr(0o600)}
-	d.setResource(&f.Contents, []byte(text), "storage.files.contents")
-	d.mark(report.Path{"storage", "files", len(st.Files)}, n)
-	st.Files = append(st.Files, f)
-}
-
-func hasFilesystemPath(st *config.Storage, p string) bool {
-	for _, f := range st.Filesystems {
-		if f.Path != nil && *f.Path == p {
-			return true
-		}
-	}
-	return false
+	text := fmt.Sprintf("# Generated by Butane\n\nset superusers=\"%s\"\n%s\n", strings.Join(names, " "), strings.Join(cmds, "\n"))
+	var gen config.Config
+	gen.Storage.Filesystems = []config.Filesystem{{Device: "/dev/disk/by-label/boot", Format: ptr("ext4"), Path: ptr("/boot")}}
+	var r config.Resource
+	d.setResource(&r, []byte(text))
+	gen.Storage.Files = []config.File{{Node: config.Node{Path: "/boot/grub2/user.cfg"}, Append: []config.Resource{r}}}
+	d.mergeGenerated(cfg, gen, n)
 }

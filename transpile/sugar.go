@@ -1,7 +1,9 @@
 package transpile
 
 import (
+	"encoding/json"
 	"reflect"
+	"regexp"
 	"strings"
 
 	"github.com/kindling-dev/kindling/config"
@@ -19,6 +21,9 @@ func init() {
 		reflect.TypeOf(config.Dropin{}):     {"contents_local": {featUnitLocal, contentsLocal}},
 		reflect.TypeOf(config.PasswdUser{}): {"ssh_authorized_keys_local": {featKeysLocal, keysLocal}},
 		reflect.TypeOf(config.Filesystem{}): {"with_mount_unit": {featMountUnit, withMountUnit}},
+		reflect.TypeOf(config.Systemd{}): {"quadlets": {featQuadlets, func(d *decoder, k, v *yaml.Node, _ reflect.Value, _ report.Path, _ string) {
+			d.sugar.quadlets = append(d.sugar.quadlets, v)
+		}}},
 		reflect.TypeOf(config.Storage{}): {"trees": {featTrees, func(d *decoder, k, v *yaml.Node, _ reflect.Value, _ report.Path, _ string) {
 			d.sugar.trees = append(d.sugar.trees, v)
 		}}},
@@ -47,66 +52,90 @@ func openshiftOnly(keep func(d *decoder, v *yaml.Node)) sugarFunc {
 	}
 }
 
-// stringValue reads a scalar string sugar value, reporting anything else.
+// stringValue reads a string sugar value with go-yaml's rule for string
+// fields: any scalar gives its text (inline: 1.5 is "1.5"), null gives
+// nothing, lists and mappings are errors.
 func (d *decoder) stringValue(v *yaml.Node, path report.Path) (string, bool) {
 	v, ok := d.resolve(v)
-	if !ok {
+	if !ok || isNull(v) {
 		return "", false
 	}
-	if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!str" {
-		d.errorAt(v, path, "expected a string, found %s", describe(v))
+	var s string
+	if !d.scalarInto(v, reflect.ValueOf(&s).Elem(), path, "") {
 		return "", false
 	}
-	return v.Value, true
+	return s, true
 }
 
-// setResource stores contents as a data URL in the resource, compressing
-// when the field may carry a compression at this spec version.
-func (d *decoder) setResource(r *config.Resource, data []byte, pattern string) {
-	mayCompress := !d.vv.spec.Less(config.FieldSince(pattern + ".compression"))
-	url, gz := dataURL(data, mayCompress)
-	r.Source = &url
-	if gz {
-		c := "gzip"
-		r.Compression = &c
-	}
-}
-
-func resourceInline(d *decoder, k, v *yaml.Node, parent reflect.Value, path report.Path, pattern string) {
-	s, ok := d.stringValue(v, path.Append("source"))
-	if !ok {
+// setResource stores contents as a data URL in the resource the way Butane
+// does: fcos 1.0 (spec 3.0) only percent-encodes; later versions pick the
+// shortest encoding and record the choice in compression ("" or "gzip") so
+// that a child config never inherits a parent's compression. A compression
+// the author gave means the contents are already compressed: it is kept
+// and nothing is compressed again.
+func (d *decoder) setResource(r *config.Resource, data []byte) {
+	if d.vv.spec == config.V3_0 {
+		url := "data:," + percentEncode(data)
+		r.Source = &url
 		return
 	}
-	d.setResource(parent.Addr().Interface().(*config.Resource), []byte(s), pattern)
-	d.mark(path.Append("source"), v)
+	given := r.Compression != nil && *r.Compression != ""
+	url, gz := dataURL(data, !given && !d.vv.has(featNoAutoGzip))
+	r.Source = &url
+	if given {
+		return
+	}
+	c := ""
+	if gz {
+		c = "gzip"
+	}
+	r.Compression = &c
+}
+
+// resourceInline and resourceLocal only check their value: the data URL is
+// made in finishResource, once compression (which may come later in the
+// mapping) is known.
+func resourceInline(d *decoder, k, v *yaml.Node, parent reflect.Value, path report.Path, pattern string) {
+	d.stringValue(v, path.Append("source"))
 }
 
 func resourceLocal(d *decoder, k, v *yaml.Node, parent reflect.Value, path report.Path, pattern string) {
-	name, ok := d.stringValue(v, path.Append("source"))
-	if !ok {
-		return
-	}
-	data, err := d.local.read(name)
-	if err != nil {
-		d.errorAt(v, path.Append("source"), "%s", err)
-		return
-	}
-	d.setResource(parent.Addr().Interface().(*config.Resource), data, pattern)
-	d.mark(path.Append("source"), v)
+	d.stringValue(v, path.Append("source"))
 }
 
 func finishResource(d *decoder, n *yaml.Node, v reflect.Value, path report.Path, pattern string, seen map[string]*yaml.Node) {
 	var given []string
 	for _, k := range []string{"source", "inline", "local"} {
-		if seen[k] != nil {
+		if v := d.vals[k]; v != nil && !(v.Kind == yaml.ScalarNode && isNull(v)) {
 			given = append(given, k)
 		}
 	}
 	if len(given) > 1 {
 		d.errorAt(seen[given[1]], path, "%s cannot be combined with %s; give only one", given[1], given[0])
+		return
 	}
-	if seen["compression"] != nil && (seen["inline"] != nil || seen["local"] != nil) {
-		d.errorAt(seen["compression"], path.Append("compression"), "compression is chosen automatically for inline and local contents; remove it")
+	r := v.Addr().Interface().(*config.Resource)
+	if val := d.vals["inline"]; val != nil {
+		if s, ok := d.stringValue(val, path.Append("source")); ok {
+			if len(path) > 1 && path[0] == "ignition" && path[1] == "config" && d.vv.spec != config.V3_0 {
+				d.checkEmbedded(val, path, s)
+			}
+			d.setResource(r, []byte(s))
+			d.mark(path.Append("source"), val)
+		}
+	}
+	if val := d.vals["local"]; val != nil {
+		name, ok := d.stringValue(val, path.Append("source"))
+		if !ok {
+			return
+		}
+		data, err := d.local.read(name)
+		if err != nil {
+			d.errorAt(val, path.Append("source"), "%s", err)
+			return
+		}
+		d.setResource(r, data)
+		d.mark(path.Append("source"), val)
 	}
 }
 
@@ -155,8 +184,8 @@ func keysLocal(d *decoder, k, v *yaml.Node, parent reflect.Value, path report.Pa
 // finishUser applies the openshift rule that only the core user's SSH keys
 // (and, from 4.13.0, password) are managed.
 func finishUser(d *decoder, n *yaml.Node, v reflect.Value, path report.Path, _ string, seen map[string]*yaml.Node) {
-	if !strings.HasPrefix(d.name, "openshift ") {
-		return
+	if !strings.HasPrefix(d.name, "openshift ") || d.raw {
+		return // Butane checks this on the MachineConfig only
 	}
 	allowed := map[string]bool{"name": true, "ssh_authorized_keys": true, "ssh_authorized_keys_local": true}
 	if !d.vv.spec.Less(config.V3_4) || d.name == "openshift 4.13.0" {
@@ -167,9 +196,6 @@ func finishUser(d *decoder, n *yaml.Node, v reflect.Value, path report.Path, _ s
 			d.errorAt(k, path.Append(key), "%s is not supported by %s (only the core user's keys and password are managed)", key, d.name)
 		}
 	}
-	if name := v.FieldByName("Name").String(); name != "core" {
-		d.errorAt(n, path.Append("name"), "%s only manages the user core, not %q", d.name, name)
-	}
 }
 
 func withMountUnit(d *decoder, k, v *yaml.Node, parent reflect.Value, path report.Path, _ string) {
@@ -177,5 +203,36 @@ func withMountUnit(d *decoder, k, v *yaml.Node, parent reflect.Value, path repor
 	d.decode(v, reflect.ValueOf(&on).Elem(), path.Append("with_mount_unit"), "")
 	if on {
 		d.sugar.mountUnits = append(d.sugar.mountUnits, mountUnitReq{index: path[len(path)-1].(int), node: k})
+	}
+}
+
+var semverRE = regexp.MustCompile(`^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`)
+
+// checkEmbedded validates a config written inline under ignition.config
+// (merge or replace) as Butane does: it must be JSON; when it declares the
+// spec version the dialect produces it is validated in full, any other
+// well-formed version only earns a warning that it was not checked.
+func (d *decoder) checkEmbedded(val *yaml.Node, path report.Path, text string) {
+	var head struct {
+		Ignition struct {
+			Version *string `json:"version"`
+		} `json:"ignition"`
+	}
+	if err := json.Unmarshal([]byte(text), &head); err != nil {
+		d.errorAt(val, path.Append("inline"), "the inline config is not valid JSON: %v", err)
+		return
+	}
+	if v := head.Ignition.Version; v != nil && semverRE.MatchString(*v) && *v != d.vv.spec.String() {
+		d.warnAt(val, path.Append("version"), "the inline config declares version %s, not %s; it is not validated here", *v, d.vv.spec)
+		return
+	}
+	_, rep, err := config.Parse([]byte(text))
+	for _, e := range rep.Entries {
+		if e.Level == report.Error || e.Level == report.Warning {
+			d.addAt(e.Level, val, path.Append("inline"), "inline config: %s: %s", e.Path, e.Message)
+		}
+	}
+	if err != nil && !rep.IsFatal() {
+		d.errorAt(val, path.Append("inline"), "the inline config is not valid: %v", err)
 	}
 }

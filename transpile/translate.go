@@ -20,8 +20,16 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// MaxInput bounds the size of one YAML document.
-const MaxInput = 64 << 20
+// MaxInput bounds the size of one YAML document. Decoding holds the YAML
+// tree and the position of every node, some 20 to 40 times the input for
+// a document of many small entries, so 8 MiB (far beyond any real config:
+// about 100,000 file entries) keeps the peak near 300 MiB.
+const MaxInput = 8 << 20
+
+// MaxLocalFile bounds each file embedded from the files directory (local,
+// contents_local, ssh_authorized_keys_local, trees). Its contents are
+// held a few times over (data URL, gzip), never as a YAML tree.
+const MaxLocalFile = 64 << 20
 
 // Options steer a translation.
 type Options struct {
@@ -29,6 +37,10 @@ type Options struct {
 	Pretty   bool   // indent the JSON output
 	Raw      bool   // openshift: the bare config instead of a MachineConfig
 	Strict   bool   // warnings make the translation fail
+	// NoValidate skips the spec validation of the result (config.Validate),
+	// leaving only the dialect's own findings: the differential tests use
+	// it to tell the dialect's differences from the validator's.
+	NoValidate bool
 }
 
 // ErrInvalid is returned (wrapped) when the report holds errors, or
@@ -58,7 +70,7 @@ func Translate(src []byte, opts Options) ([]byte, report.Report, error) {
 // the JSON config. Report positions point into data in both cases. This is
 // what lets provision accept YAML wherever it accepts a config.
 func ParseAny(data []byte, opts Options) (config.Config, report.Report, error) {
-	if !IsYAMLDialect(data) {
+	if !IsYAMLDialect(data) && !brokenYAMLDialect(data) {
 		return config.Parse(data)
 	}
 	res := TranslateConfig(data, opts)
@@ -94,7 +106,7 @@ func TranslateConfig(src []byte, opts Options) Result {
 		return res
 	}
 	defer local.close()
-	d := &decoder{where: map[string]pos{}, local: local, budget: 2*countNodes(root) + aliasAllowance}
+	d := &decoder{where: map[string]pos{}, local: local, budget: 2*countNodes(root) + aliasAllowance, raw: opts.Raw}
 	body, ok := d.header(root)
 	if !ok {
 		res.Report = d.rep
@@ -104,9 +116,13 @@ func TranslateConfig(src []byte, opts Options) Result {
 	d.decode(body, reflect.ValueOf(&res.Config).Elem(), nil, "")
 	d.applySugar(&res.Config)
 	if strings.HasPrefix(d.name, "openshift ") {
-		res.openshift = d.machineConfig(root)
+		res.openshift = d.machineConfig(root, &res.Config)
 	}
-	if !d.rep.IsFatal() {
+	// The YAML tree is done with: drop the last references to it so the
+	// collector can reuse its memory (the largest part of the peak)
+	// while the config is validated.
+	d.sugar, d.vals, d.merged, root, body = pendingSugar{}, nil, nil, nil, nil
+	if !d.rep.IsFatal() && !opts.NoValidate {
 		d.rep.Merge(d.locate(config.Validate(res.Config)))
 	}
 	res.Report = d.rep
@@ -179,13 +195,44 @@ func (d *decoder) header(root *yaml.Node) (*yaml.Node, bool) {
 		d.errorAt(variant, report.Path{"variant"}, "unknown variant %q (known: %s)", variant.Value, strings.Join(sortedKeys(variants), ", "))
 		return nil, false
 	}
-	vv, ok := versions[version.Value]
+	vv, ok := versions[normalVersion(version.Value)]
 	if !ok {
 		d.errorAt(version, report.Path{"version"}, "%s has no version %q (known: %s)", variant.Value, version.Value, strings.Join(sortedKeys(versions), ", "))
 		return nil, false
 	}
 	d.vv, d.name = vv, variant.Value+" "+version.Value
 	return body, !d.rep.IsFatal()
+}
+
+var semverIdent = regexp.MustCompile(`^[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*$`)
+
+// normalVersion writes a dialect version the way Butane reads it before
+// looking it up: MAJOR.MINOR.PATCH as decimal numbers (so 1.06.0 and
+// +1.6.0 are 1.6.0), with its pre-release and build parts. Text that is no
+// such version is returned as it is, and then found in no table.
+func normalVersion(s string) string {
+	rest, build, _ := strings.Cut(s, "+")
+	rest, pre, _ := strings.Cut(rest, "-")
+	parts := strings.SplitN(rest, ".", 3)
+	if len(parts) != 3 || pre != "" && !semverIdent.MatchString(pre) || build != "" && !semverIdent.MatchString(build) {
+		return s
+	}
+	var nums [3]int64
+	for i, p := range parts {
+		n, err := strconv.ParseInt(p, 10, 64)
+		if err != nil {
+			return s
+		}
+		nums[i] = n
+	}
+	out := fmt.Sprintf("%d.%d.%d", nums[0], nums[1], nums[2])
+	if pre != "" {
+		out += "-" + pre
+	}
+	if build != "" {
+		out += "+" + build
+	}
+	return out
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -277,6 +324,20 @@ func IsYAMLDialect(data []byte) bool {
 	}
 	_, ok := head.Variant.(string)
 	return ok
+}
+
+var variantLine = regexp.MustCompile(`(?m)^variant:`)
+
+// brokenYAMLDialect recognises the YAML dialect that does not parse: not
+// JSON-shaped and with a top-level variant line. Its YAML syntax error
+// (with its line) says more than "invalid JSON" at 1:1 would.
+func brokenYAMLDialect(data []byte) bool {
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 || trimmed[0] == '{' || trimmed[0] == '[' || len(data) > MaxInput || !variantLine.Match(data) {
+		return false
+	}
+	var v any
+	return yaml.Unmarshal(data, &v) != nil
 }
 
 // jsonValue decodes JSON bytes into generic values for YAML output.

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/kindling-dev/kindling/config"
+	"syscall"
+	"time"
 )
 
 // get walks decoded JSON by a dotted path ("storage.files.0.path").
@@ -121,17 +123,21 @@ func TestSugar(t *testing.T) {
 		{"inline gzip", "1.5.0", "storage:\n  files:\n    - path: /a\n      contents:\n        inline: '" + big + "'\n", map[string]any{"storage.files.0.contents.compression": "gzip"}},
 		{"inline base64", "1.5.0", "storage:\n  files:\n    - path: /a\n      contents:\n        inline: \"\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\"\n", map[string]any{"storage.files.0.contents.source": "data:;base64,w6nDqcOpw6nDqcOp"}},
 		{"local", "1.5.0", "storage:\n  files:\n    - path: /etc/motd\n      contents:\n        local: motd\n", map[string]any{"storage.files.0.contents.source": "data:,hello%0A"}},
-		{"merge local", "1.5.0", "ignition:\n  config:\n    merge:\n      - inline: '{}'\n", map[string]any{"ignition.config.merge.0.source": "data:,%7B%7D"}},
+		{"merge inline", "1.5.0", "ignition:\n  config:\n    merge:\n      - inline: '{\"ignition\":{\"version\":\"3.4.0\"}}'\n", map[string]any{"ignition.config.merge.0.source": "data:;base64,eyJpZ25pdGlvbiI6eyJ2ZXJzaW9uIjoiMy40LjAifX0="}},
 		{"unit contents_local", "1.5.0", "systemd:\n  units:\n    - name: a.service\n      contents_local: a.service\n", map[string]any{"systemd.units.0.contents": "[Service]\nExecStart=/bin/true\n"}},
 		{"keys local", "1.5.0", "passwd:\n  users:\n    - name: core\n      ssh_authorized_keys_local: [keys]\n", map[string]any{"passwd.users.0.sshAuthorizedKeys.1": "ssh-ed25519 BBBB two"}},
-		{"trees", "1.5.0", "storage:\n  trees:\n    - local: tree\n      path: /opt\n", map[string]any{"storage.files.0.path": "/opt/sub/run.sh", "storage.files.0.mode": 493.0, "storage.links.0.target": "sub/run.sh", "storage.directories.0.path": "/opt/sub"}},
+		{"trees", "1.5.0", "storage:\n  trees:\n    - local: tree\n      path: /opt\n", map[string]any{"storage.files.0.path": "/opt/sub/run.sh", "storage.files.0.mode": 493.0, "storage.links.0.target": "sub/run.sh"}},
+		{"tree with dir_mode makes directories", "1.7.0", "storage:\n  trees:\n    - local: tree\n      path: /opt\n      dir_mode: 0750\n", map[string]any{"storage.directories.0.path": "/opt", "storage.directories.1.path": "/opt/sub", "storage.directories.1.mode": 488.0}},
 		{"mount unit", "1.5.0", "storage:\n  filesystems:\n    - device: /dev/vdb\n      path: /var/lib/data\n      format: xfs\n      with_mount_unit: true\n", map[string]any{"systemd.units.0.name": "var-lib-data.mount", "systemd.units.0.enabled": true}},
 		{"swap unit", "1.5.0", "storage:\n  filesystems:\n    - device: /dev/disk/by-label/swap\n      format: swap\n      with_mount_unit: true\n", map[string]any{"systemd.units.0.name": `dev-disk-by\x2dlabel-swap.swap`}},
 		{"boot luks", "1.5.0", "boot_device:\n  luks:\n    tpm2: true\n    discard: true\n", map[string]any{"storage.luks.0.clevis.tpm2": true, "storage.luks.0.device": "/dev/disk/by-partlabel/root", "storage.filesystems.0.device": "/dev/mapper/root", "storage.luks.0.discard": true}},
 		{"boot mirror", "1.5.0", "boot_device:\n  layout: ppc64le\n  mirror:\n    devices: [/dev/sda, /dev/sdb]\n", map[string]any{"storage.disks.1.partitions.0.label": "prep-2", "storage.raid.1.name": "md-root", "storage.filesystems.1.device": "/dev/md/md-root"}},
-		{"boot mirror luks tang", "1.5.0", "boot_device:\n  mirror:\n    devices: [/dev/sda, /dev/sdb]\n  luks:\n    threshold: 1\n    tang:\n      - url: http://tang.example\n        thumbprint: abc\n", map[string]any{"storage.disks.0.partitions.0.label": "bios-1", "storage.luks.0.device": "/dev/md/md-root", "storage.luks.0.clevis.threshold": 1.0}},
+		{"boot mirror luks tang", "1.5.0", "boot_device:\n  layout: x86_64\n  mirror:\n    devices: [/dev/sda, /dev/sdb]\n  luks:\n    threshold: 1\n    tang:\n      - url: http://tang.example\n        thumbprint: abc\n", map[string]any{"storage.disks.0.partitions.0.label": "bios-1", "storage.luks.0.device": "/dev/md/md-root", "storage.luks.0.clevis.threshold": 1.0}},
 		{"grub", "1.5.0", "grub:\n  users:\n    - name: root\n      password_hash: grub.pbkdf2.sha512.10000.AA\n", map[string]any{"storage.files.0.path": "/boot/grub2/user.cfg", "storage.filesystems.0.path": "/boot"}},
+		{"unit merges into the generated mount unit", "1.5.0", "systemd:\n  units:\n    - name: var-lib-data.mount\n      dropins: [{name: a.conf, contents: \"[Unit]\"}]\nstorage:\n  filesystems:\n    - {device: /dev/vdb, path: /var/lib/data, format: xfs, with_mount_unit: true}\n", map[string]any{"systemd.units.0.name": "var-lib-data.mount", "systemd.units.0.enabled": true, "systemd.units.0.dropins.0.name": "a.conf"}},
+		{"quadlets", "1.8.0-experimental", "systemd:\n  quadlets:\n    - name: web@.container\n      rootful: true\n      contents: \"[Container]\"\n      dropins: [{name: a.conf, contents: x}]\n    - name: web@8080.container\n      rootful: true\n", map[string]any{"storage.files.0.path": "/etc/containers/systemd/web@.container", "storage.files.0.mode": 420.0, "storage.files.1.path": "/etc/containers/systemd/web@.container.d/a.conf", "storage.links.0.path": "/etc/containers/systemd/web@8080.container", "storage.links.0.target": "web@.container", "ignition.version": "3.7.0-experimental"}},
 		{"kernel args", "1.5.0", "kernel_arguments:\n  should_exist: [quiet]\n", map[string]any{"kernelArguments.shouldExist.0": "quiet"}},
+		{"mode 420 is 0644, no warning", "1.5.0", "storage:\n  files:\n    - path: /a\n      mode: 420\n", map[string]any{"storage.files.0.mode": 420.0}},
 		{"octal mode", "1.5.0", "storage:\n  files:\n    - path: /a\n      mode: 0600\n", map[string]any{"storage.files.0.mode": 384.0}},
 	}
 	for _, c := range cases {
@@ -160,12 +166,12 @@ func TestReportPositions(t *testing.T) {
 		{"unknown version", "variant: fcos\nversion: 9.9.9\n", "has no version", 2, 10, false},
 		{"unknown key", "variant: fcos\nversion: 1.5.0\nstorage:\n  filez: []\n", "unknown key", 4, 3, true},
 		{"camel key", "variant: fcos\nversion: 1.5.0\npasswd:\n  users:\n    - name: a\n      sshAuthorizedKeys: []\n", `did you mean "ssh_authorized_keys"`, 6, 7, true},
-		{"decimal mode", "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /a\n      mode: 644\n", "octal", 6, 13, true},
 		{"wrong type", "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: [x]\n", "expected a string", 5, 13, false},
 		{"duplicate key", "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /a\n      path: /b\n", "duplicate key", 6, 7, false},
 		{"tab", "variant: fcos\nversion: 1.5.0\nstorage:\n\tfiles: []\n", "tabs", 4, 1, false},
-		{"too new field", "variant: fcos\nversion: 1.0.0\nkernel_arguments:\n  should_exist: [a]\n", "not available in fcos 1.0.0", 3, 1, false},
-		{"sugar too new", "variant: fcos\nversion: 1.0.0\nstorage:\n  trees: []\n", "trees is not available", 4, 3, false},
+		{"decimal mode", "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /a\n      mode: 644\n", "leading zero", 6, 13, true},
+		{"too new field", "variant: fcos\nversion: 1.0.0\nkernel_arguments:\n  should_exist: [a]\n", "is not in fcos 1.0.0", 3, 1, false},
+		{"sugar too new", "variant: fcos\nversion: 1.0.0\nstorage:\n  trees: []\n", "trees is not in", 4, 3, false},
 		{"validation after translation", "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: relative/path\n", "", 5, 13, false},
 		{"local escapes", "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /a\n      contents:\n        local: ../secret\n", "leaves the files directory", 7, 16, false},
 		{"local symlink out", "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /a\n      contents:\n        local: out\n", "leaves the files directory", 7, 16, false},
@@ -174,7 +180,7 @@ func TestReportPositions(t *testing.T) {
 		{"openshift forbids", "variant: openshift\nversion: 4.8.0\nmetadata:\n  name: x\n  labels:\n    machineconfiguration.openshift.io/role: worker\nstorage:\n  links:\n    - path: /a\n      target: /b\n", "not supported by openshift", 8, 3, false},
 		{"fiot forbids disks", "variant: fiot\nversion: 1.0.0\nstorage:\n  disks: []\n", "not supported by fiot", 4, 3, false},
 		{"mount unit without path", "variant: fcos\nversion: 1.5.0\nstorage:\n  filesystems:\n    - device: /dev/vdb\n      format: xfs\n      with_mount_unit: true\n", "needs both path and format", 7, 7, false},
-		{"sugar-generated unit", "variant: fcos\nversion: 1.5.0\nsystemd:\n  units:\n    - name: var-lib-data.mount\nstorage:\n  filesystems:\n    - device: /dev/vdb\n      path: /var/lib/data\n      format: xfs\n      with_mount_unit: true\n", "duplicate unit", 11, 7, false},
+		{"author's unit after a generated one", "variant: fcos\nversion: 1.5.0\nstorage:\n  filesystems:\n    - {device: /dev/vdb, path: /var/d, format: xfs, with_mount_unit: true}\nsystemd:\n  units:\n    - name: a.service\n      mask: true\n      enabled: true\n", "masked", 10, 16, false},
 		{"boot_device tang url", "variant: fcos\nversion: 1.5.0\nboot_device:\n  luks:\n    tang:\n      - url: notaurl\n        thumbprint: x\n", "tang url", 6, 14, false},
 		{"empty", "", "empty", 0, 0, false},
 		{"two documents", "variant: fcos\nversion: 1.5.0\n---\nvariant: fcos\n", "only one YAML document", 3, 1, false},
@@ -266,6 +272,24 @@ func TestIsYAMLDialect(t *testing.T) {
 	}
 }
 
+// TestParseAnyYAMLSyntax: a YAML config that does not parse is reported
+// with the YAML error at its line, not as invalid JSON.
+func TestParseAnyYAMLSyntax(t *testing.T) {
+	src := "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /a\n     mode: 0644\n"
+	_, rep, err := ParseAny([]byte(src), Options{})
+	if err == nil || len(rep.Entries) != 1 {
+		t.Fatalf("err %v, report %s", err, rep)
+	}
+	e := rep.Entries[0]
+	if !strings.Contains(e.Message, "YAML syntax") || strings.Contains(e.Message, "JSON") || e.Line < 4 {
+		t.Errorf("entry %+v, want a YAML syntax error at the list (line 4 or later)", e)
+	}
+	// JSON and text that is neither stay with the JSON parser.
+	if _, rep, _ := ParseAny([]byte("just text"), Options{}); !strings.Contains(rep.String(), "JSON") {
+		t.Errorf("plain text: %s", rep)
+	}
+}
+
 func FuzzTranslate(f *testing.F) {
 	f.Add([]byte(aliasDoc))
 	f.Add([]byte("variant: fcos\nversion: 1.5.0\nboot_device:\n  mirror:\n    devices: [/dev/a, /dev/b]\n"))
@@ -296,7 +320,7 @@ func TestSugarAvailability(t *testing.T) {
 		"swap":       "storage:\n  filesystems:\n    - {device: /dev/vdc, format: swap, with_mount_unit: true}\n",
 		"boot":       "boot_device:\n  luks: {tpm2: true}\n",
 		"discard":    "boot_device:\n  luks: {tpm2: true, discard: true}\n",
-		"s390x":      "boot_device:\n  layout: s390x-virt\n  mirror: {devices: [/dev/a, /dev/b]}\n",
+		"s390x":      "boot_device:\n  layout: s390x-virt\n  luks: {tpm2: true}\n",
 		"keys_local": "passwd:\n  users:\n    - {name: core, ssh_authorized_keys_local: [f]}\n",
 		"unit_local": "systemd:\n  units:\n    - {name: a.service, contents_local: u}\n",
 		"grub":       "grub:\n  users:\n    - {name: root, password_hash: grub.pbkdf2.sha512.1.AA}\n",
@@ -307,13 +331,13 @@ func TestSugarAvailability(t *testing.T) {
 	}{
 		{"fcos", "1.0.0", "inline", true}, {"fcos", "1.0.0", "local", false}, {"fcos", "1.1.0", "local", true},
 		{"fcos", "1.0.0", "trees", false}, {"fcos", "1.1.0", "trees", true},
-		{"fcos", "1.1.0", "mount", false}, {"fcos", "1.2.0", "mount", true},
+		{"fcos", "1.0.0", "mount", false}, {"fcos", "1.1.0", "mount", true},
 		{"fcos", "1.3.0", "swap", false}, {"fcos", "1.4.0", "swap", true},
 		{"fcos", "1.2.0", "boot", false}, {"fcos", "1.3.0", "boot", true},
 		{"fcos", "1.4.0", "discard", false}, {"fcos", "1.5.0", "discard", true},
 		{"fcos", "1.5.0", "s390x", false}, {"fcos", "1.6.0", "s390x", true},
-		{"fcos", "1.3.0", "keys_local", false}, {"fcos", "1.4.0", "keys_local", true},
-		{"fcos", "1.3.0", "unit_local", false}, {"fcos", "1.4.0", "unit_local", true},
+		{"fcos", "1.4.0", "keys_local", false}, {"fcos", "1.5.0", "keys_local", true},
+		{"fcos", "1.4.0", "unit_local", false}, {"fcos", "1.5.0", "unit_local", true},
 		{"fcos", "1.4.0", "grub", false}, {"fcos", "1.5.0", "grub", true},
 		{"flatcar", "1.1.0", "boot", false}, {"flatcar", "1.0.0", "trees", true},
 		{"r4e", "1.1.0", "grub", false}, {"fiot", "1.0.0", "mount", false},
@@ -326,7 +350,9 @@ func TestSugarAvailability(t *testing.T) {
 			if c.variant == "openshift" {
 				src += "metadata:\n  name: x\n  labels:\n    machineconfiguration.openshift.io/role: worker\n"
 			}
-			_, rep, err := Translate([]byte(src+snippets[c.snippet]), Options{FilesDir: dir, Raw: true})
+			// Butane warns about keys its schema of the version lacks
+			// (they are unused there), so strict mode tells.
+			_, rep, err := Translate([]byte(src+snippets[c.snippet]), Options{FilesDir: dir, Raw: true, Strict: true})
 			if (err == nil) != c.ok {
 				t.Errorf("ok = %v, want %v\n%s", err == nil, c.ok, rep)
 			}
@@ -334,5 +360,43 @@ func TestSugarAvailability(t *testing.T) {
 				t.Errorf("refusal should explain itself:\n%s", rep)
 			}
 		})
+	}
+}
+
+// TestLocalFIFO: a FIFO named by local is refused at once instead of
+// waiting for a writer forever.
+func TestLocalFIFO(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(dir, "pipe"), 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	src := "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /etc/x\n      contents:\n        local: pipe\n"
+	done := make(chan string, 1)
+	go func() {
+		_, rep, err := Translate([]byte(src), Options{FilesDir: dir})
+		done <- fmt.Sprint(err, rep)
+	}()
+	select {
+	case got := <-done:
+		if !strings.Contains(got, "not a regular file") || !strings.Contains(got, "(7:16)") {
+			t.Errorf("want a positioned not-a-regular-file error, got %s", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("translation blocked on a FIFO")
+	}
+}
+
+// TestVersionSpellings: versions are read as numbers, as Butane reads them.
+func TestVersionSpellings(t *testing.T) {
+	for in, want := range map[string]string{
+		"1.6.0": "1.6.0", "1.06.0": "1.6.0", "+1.6.0": "+1.6.0", "1.0.00": "1.0.0", "1.6.0+": "1.6.0",
+		"1.8.0-experimental": "1.8.0-experimental", "1.6": "1.6", "1.6.0-": "1.6.0", "x.y.z": "x.y.z",
+	} {
+		if got := normalVersion(in); got != want {
+			t.Errorf("normalVersion(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if _, rep, err := Translate([]byte("variant: fcos\nversion: 1.05.0\n"), Options{Strict: true}); err != nil {
+		t.Errorf("1.05.0 should read as 1.5.0: %v\n%s", err, rep)
 	}
 }

@@ -10,6 +10,7 @@ const (
 	featTrees       = "trees"           // storage.trees
 	featMountUnit   = "with_mount_unit" // filesystems[].with_mount_unit
 	featSwapUnit    = "swap_unit"       // with_mount_unit on swap filesystems
+	featRemoteMount = "remote_mount"    // mount units on tang LUKS are remote
 	featBootDevice  = "boot_device"     // boot_device luks and mirror
 	featBootDiscard = "boot_discard"    // boot_device.luks.discard
 	featBootCex     = "boot_cex"        // boot_device.luks.cex
@@ -17,6 +18,11 @@ const (
 	featKeysLocal   = "keys_local"      // ssh_authorized_keys_local
 	featUnitLocal   = "unit_local"      // contents_local on units, dropins
 	featGrub        = "grub"            // grub.users
+	featTreeAttrs   = "tree_attrs"      // user, group, file_mode, dir_mode on trees
+	featLuksMethod  = "luks_method"     // boot_device.luks.device needs an unlocking method
+	featQuadlets    = "quadlets"        // systemd.quadlets (experimental versions)
+	featNoAutoGzip  = "no_auto_gzip"    // openshift 4.8, 4.9: the MCO cannot read compressed contents
+	featFipsCipher  = "fips_cipher"     // openshift.fips sets a FIPS cipher on LUKS volumes
 )
 
 // variantVersion is one accepted (variant, version) pair: the spec version it
@@ -39,12 +45,14 @@ func (vv *variantVersion) has(feature string) bool {
 // Feature sets, growing with each release of the dialect.
 var (
 	fcos10 = []string{featInline}
-	fcos11 = plus(fcos10, featLocal, featTrees)
-	fcos12 = plus(fcos11, featMountUnit)
+	fcos11 = plus(fcos10, featLocal, featTrees, featMountUnit)
+	fcos12 = plus(fcos11, featRemoteMount)
 	fcos13 = plus(fcos12, featBootDevice)
-	fcos14 = plus(fcos13, featKeysLocal, featUnitLocal, featSwapUnit)
-	fcos15 = plus(fcos14, featBootDiscard, featGrub)
+	fcos14 = plus(fcos13, featSwapUnit)
+	fcos15 = plus(fcos14, featKeysLocal, featUnitLocal, featBootDiscard, featGrub)
 	fcos16 = plus(fcos15, featBootCex, featS390x)
+	fcos17 = plus(fcos16, featTreeAttrs, featLuksMethod)
+	fcos18 = plus(fcos17, featQuadlets)
 	ocp414 = without(fcos15, featGrub)
 )
 
@@ -59,6 +67,9 @@ var openshiftForbidden = []string{
 	"storage.files.user",
 	"storage.files.group",
 }
+
+// openshiftForbidden48: 4.8.0 and 4.9.0 also refuse file compression.
+var openshiftForbidden48 = plus(openshiftForbidden, "storage.files.contents.compression")
 
 // flatcarForbidden: Flatcar has no clevis/boot_device support in these
 // versions; plain Ignition fields stay available.
@@ -78,6 +89,8 @@ var (
 	v33 = config.V3_3
 	v34 = config.V3_4
 	v35 = config.V3_5
+	v36 = config.V3_6
+	v37 = config.V3_7Exp
 )
 
 // variants maps variant name → dialect version → what it means.
@@ -90,33 +103,42 @@ var variants = map[string]map[string]*variantVersion{
 		"1.4.0": {spec: v33, features: fcos14},
 		"1.5.0": {spec: v34, features: fcos15},
 		"1.6.0": {spec: v35, features: fcos16},
+		"1.7.0": {spec: v36, features: fcos17},
+		// Experimental versions track the reference's development
+		// versions; their output is spec 3.7.0-experimental.
+		"1.8.0-experimental": {spec: v37, features: fcos18},
 	},
 	"flatcar": {
-		"1.0.0": {spec: v33, features: without(fcos14, featBootDevice), forbidden: flatcarForbidden},
-		"1.1.0": {spec: v34, features: without(fcos15, featBootDevice, featBootDiscard, featGrub), forbidden: flatcarForbidden},
+		"1.0.0":              {spec: v33, features: without(fcos14, featBootDevice), forbidden: flatcarForbidden},
+		"1.1.0":              {spec: v34, features: without(fcos15, featBootDevice, featBootDiscard, featGrub), forbidden: flatcarForbidden},
+		"1.2.0-experimental": {spec: v37, features: without(fcos18, featBootDevice, featBootDiscard, featBootCex, featS390x, featGrub), forbidden: []string{"storage.luks.cex"}},
 	},
 	"fiot": {
-		"1.0.0": {spec: v34, features: without(fcos15, featBootDevice, featBootDiscard, featGrub), forbidden: fiotForbidden},
+		"1.0.0":              {spec: v34, features: without(fcos15, featBootDevice, featBootDiscard, featGrub), forbidden: fiotForbidden},
+		"1.1.0-experimental": {spec: v37, features: without(fcos18, featBootDevice, featBootDiscard, featBootCex, featS390x, featGrub), forbidden: fiotForbidden},
 	},
 	"r4e": {
-		"1.0.0": {spec: v33, features: without(fcos14, featBootDevice)},
-		"1.1.0": {spec: v34, features: without(fcos15, featBootDevice, featBootDiscard, featGrub)},
+		"1.0.0":              {spec: v33, features: without(fcos14, featBootDevice), forbidden: fiotForbidden},
+		"1.1.0":              {spec: v34, features: without(fcos15, featBootDevice, featBootDiscard, featGrub), forbidden: fiotForbidden},
+		"1.2.0-experimental": {spec: v37, features: without(fcos18, featBootDevice, featBootDiscard, featBootCex, featS390x, featGrub), forbidden: fiotForbidden},
 	},
 	"openshift": {
-		"4.8.0":  {spec: v32, features: fcos13, forbidden: openshiftForbidden},
-		"4.9.0":  {spec: v32, features: fcos13, forbidden: openshiftForbidden},
-		"4.10.0": {spec: v32, features: fcos13, forbidden: openshiftForbidden},
-		"4.11.0": {spec: v32, features: fcos13, forbidden: openshiftForbidden},
-		"4.12.0": {spec: v32, features: fcos13, forbidden: openshiftForbidden},
-		"4.13.0": {spec: v32, features: fcos13, forbidden: openshiftForbidden},
-		"4.14.0": {spec: v34, features: ocp414, forbidden: openshiftForbidden},
-		"4.15.0": {spec: v34, features: ocp414, forbidden: openshiftForbidden},
-		"4.16.0": {spec: v34, features: ocp414, forbidden: openshiftForbidden},
-		"4.17.0": {spec: v34, features: ocp414, forbidden: openshiftForbidden},
-		"4.18.0": {spec: v34, features: fcos15, forbidden: openshiftForbidden},
-		"4.19.0": {spec: v35, features: fcos16, forbidden: openshiftForbidden},
-		"4.20.0": {spec: v35, features: fcos16, forbidden: openshiftForbidden},
-		"4.21.0": {spec: v35, features: fcos16, forbidden: openshiftForbidden},
+		"4.8.0":               {spec: v32, features: plus(fcos13, featFipsCipher, featNoAutoGzip), forbidden: openshiftForbidden48},
+		"4.9.0":               {spec: v32, features: plus(fcos13, featFipsCipher, featNoAutoGzip), forbidden: openshiftForbidden48},
+		"4.10.0":              {spec: v32, features: plus(fcos13, featFipsCipher), forbidden: openshiftForbidden},
+		"4.11.0":              {spec: v32, features: plus(fcos13, featFipsCipher), forbidden: openshiftForbidden},
+		"4.12.0":              {spec: v32, features: plus(fcos13, featFipsCipher), forbidden: openshiftForbidden},
+		"4.13.0":              {spec: v32, features: plus(fcos13, featFipsCipher), forbidden: openshiftForbidden},
+		"4.14.0":              {spec: v34, features: plus(ocp414, featFipsCipher), forbidden: openshiftForbidden},
+		"4.15.0":              {spec: v34, features: plus(ocp414, featFipsCipher), forbidden: openshiftForbidden},
+		"4.16.0":              {spec: v34, features: plus(ocp414, featFipsCipher), forbidden: openshiftForbidden},
+		"4.17.0":              {spec: v34, features: plus(ocp414, featFipsCipher), forbidden: openshiftForbidden},
+		"4.18.0":              {spec: v34, features: plus(fcos15, featFipsCipher), forbidden: openshiftForbidden},
+		"4.19.0":              {spec: v35, features: plus(fcos16, featFipsCipher), forbidden: openshiftForbidden},
+		"4.20.0":              {spec: v35, features: fcos16, forbidden: openshiftForbidden},
+		"4.21.0":              {spec: v35, features: fcos16, forbidden: openshiftForbidden},
+		"4.22.0":              {spec: v35, features: fcos16, forbidden: openshiftForbidden},
+		"4.23.0-experimental": {spec: v37, features: fcos18, forbidden: openshiftForbidden},
 	},
 }
 

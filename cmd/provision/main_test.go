@@ -67,15 +67,19 @@ func TestValidateJSONFormat(t *testing.T) {
 	if r.code != exitFail {
 		t.Fatalf("exit %d", r.code)
 	}
-	var entries []struct {
-		Level, Message string
-		Path           string
-		Line, Column   int
+	// The shape transpile --format json prints: {"file", "entries"}.
+	var doc struct {
+		File    string
+		Entries []struct {
+			Level, Message string
+			Path           string
+			Line, Column   int
+		}
 	}
-	if err := json.Unmarshal([]byte(r.stdout), &entries); err != nil || len(entries) == 0 {
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || len(doc.Entries) == 0 || doc.File != "<stdin>" {
 		t.Fatalf("json report %q: %v", r.stdout, err)
 	}
-	e := entries[0]
+	e := doc.Entries[0]
 	if e.Level != "error" || e.Path != "ignition.version" || e.Line != 1 || e.Column == 0 || !strings.Contains(e.Message, "3.9.0") {
 		t.Errorf("entry: %+v", e)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -24,8 +23,9 @@ dialect of transpile, recognised by its variant key) and prints
 each finding to stderr as
     LEVEL: PATH (FILE:LINE:COL): MESSAGE
 followed by the offending source line with a caret under the column.
-With --format json the findings go to stdout as a JSON array of
-{level, path, line, column, message}. Reads stdin when FILE is - or absent.
+With --format json the findings go to stdout as one JSON object
+{"file": NAME, "entries": [{level, path, line, column, message}...]}, the
+shape transpile --format json prints too. Reads stdin when FILE is - or absent.
 
 Exit status: 0 valid (warnings allowed), 1 invalid, 2 usage error.
 
@@ -51,7 +51,7 @@ Flags:`, stderr)
 	}
 	_, rep, err := transpile.ParseAny(data, transpile.Options{FilesDir: *filesDir})
 	if *format == "json" {
-		out, _ := json.MarshalIndent(rep, "", "  ")
+		out, _ := rep.JSON(name)
 		fmt.Fprintln(stdout, string(out))
 	} else {
 		rep.Pretty(stderr, name, data)

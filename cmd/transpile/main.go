@@ -7,7 +7,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -68,13 +67,25 @@ func readInputs(names []string, stdin io.Reader) ([]input, error) {
 	}
 	var ins []input
 	for _, n := range names {
-		src, err := os.ReadFile(n)
+		src, err := readBounded(n)
 		if err != nil {
 			return nil, err
 		}
 		ins = append(ins, input{n, src})
 	}
 	return ins, nil
+}
+
+// readBounded reads an input file (a pipe such as <(...) included) up to
+// one byte past the limit, so an oversized input is reported by the
+// translation instead of filling memory.
+func readBounded(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, transpile.MaxInput+1))
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -127,23 +138,22 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// printReport writes the findings of one input: with --format json always
+// one object per input (provision validate's shape), so a consumer never
+// has to tell "no findings" from "no output".
 func printReport(w io.Writer, format string, in input, rep report.Report) {
-	if len(rep.Entries) == 0 {
-		return
-	}
-	if format == "json" {
-		b, _ := json.Marshal(struct {
-			File    string        `json:"file,omitempty"`
-			Entries report.Report `json:"entries"`
-		}{in.name, rep})
-		fmt.Fprintln(w, string(b))
-		return
-	}
 	name := in.name
 	if name == "" {
 		name = "<stdin>"
 	}
-	rep.Pretty(w, name, in.src)
+	if format == "json" {
+		b, _ := rep.JSON(name)
+		fmt.Fprintln(w, string(b))
+		return
+	}
+	if len(rep.Entries) > 0 {
+		rep.Pretty(w, name, in.src)
+	}
 }
 
 func main() {

@@ -29,7 +29,7 @@ const good = "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /et
 func TestExitCodesAndOutputs(t *testing.T) {
 	dir := t.TempDir()
 	goodFile := write(t, dir, "good.yaml", good)
-	warnFile := write(t, dir, "warn.yaml", "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /a\n      mode: 644\n")
+	warnFile := write(t, dir, "warn.yaml", "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /a\n      mode: 0644\n      modes: 1\n")
 	badFile := write(t, dir, "bad.yaml", "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: etc/motd\n")
 	later := write(t, dir, "later.yaml", strings.Replace(good, "inline: one", "inline: two", 1))
 
@@ -44,8 +44,8 @@ func TestExitCodesAndOutputs(t *testing.T) {
 	}{
 		{"stdin", good, nil, 0, []string{`"source":"data:,one"`, `"version":"3.4.0"`}, nil, false},
 		{"file pretty", "", []string{"-p", goodFile}, 0, []string{"\n  \"ignition\": {"}, nil, false},
-		{"warning ok", "", []string{warnFile}, 0, []string{`"mode":644`}, []string{"warning: storage.files.0.mode (" + warnFile + ":6:13)", "      mode: 644\n", "            ^"}, false},
-		{"strict fails", "", []string{"--strict", warnFile}, 1, nil, []string{"octal"}, true},
+		{"warning ok", "", []string{warnFile}, 0, []string{`"mode":420`}, []string{"warning: storage.files.0.modes (" + warnFile + ":7:7)", "      modes: 1\n", "      ^"}, false},
+		{"strict fails", "", []string{"--strict", warnFile}, 1, nil, []string{"unknown key"}, true},
 		{"invalid", "", []string{badFile}, 1, nil, []string{"error: storage.files.0.path (" + badFile + ":5:13)"}, true},
 		{"check", "", []string{"-c", goodFile}, 0, nil, nil, true},
 		{"merge later wins", "", []string{goodFile, later}, 0, []string{"data:,two"}, nil, false},
@@ -79,7 +79,7 @@ func TestExitCodesAndOutputs(t *testing.T) {
 
 func TestOutputFileAndJSONDiagnostics(t *testing.T) {
 	dir := t.TempDir()
-	in := write(t, dir, "in.yaml", "variant: fcos\nversion: 1.5.0\nstorage:\n  filez: []\n")
+	in := write(t, dir, "in.yaml", "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /a\n      mode: 0644\n      modes: 1\n")
 	outFile := filepath.Join(dir, "out.ign")
 	code, out, errOut := runCLI("", "-o", outFile, "--format", "json", in)
 	if code != 0 || out != "" {
@@ -100,8 +100,14 @@ func TestOutputFileAndJSONDiagnostics(t *testing.T) {
 	if err := json.Unmarshal([]byte(errOut), &diag); err != nil {
 		t.Fatalf("diagnostics are not JSON: %v\n%s", err, errOut)
 	}
-	if len(diag.Entries) != 1 || diag.Entries[0].Level != "warning" || diag.Entries[0].Line != 4 || diag.Entries[0].Column != 3 {
+	if diag.File != in || len(diag.Entries) != 1 || diag.Entries[0].Level != "warning" || diag.Entries[0].Line != 7 || diag.Entries[0].Column != 7 {
 		t.Errorf("unexpected diagnostics %+v", diag)
+	}
+	// No findings still print one object, with an empty list.
+	clean := write(t, dir, "clean.yaml", "variant: fcos\nversion: 1.5.0\n")
+	code, out, errOut = runCLI("", "--format", "json", clean)
+	if code != 0 || strings.TrimSpace(errOut) != `{"file":"`+clean+`","entries":[]}` {
+		t.Errorf("exit %d, diagnostics %q (stdout %q)", code, errOut, out)
 	}
 }
 

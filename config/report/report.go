@@ -168,3 +168,26 @@ func (r Report) MarshalJSON() ([]byte, error) {
 	}
 	return json.Marshal(r.Entries)
 }
+
+// Document is the JSON shape both commands print with --format json: the
+// input's name ("<stdin>" for standard input) and its entries, an empty
+// list when there are none, so a consumer parses one shape everywhere.
+type Document struct {
+	File    string  `json:"file"`
+	Entries []Entry `json:"entries"`
+}
+
+// JSON renders the report of one input as a Document.
+func (r Report) JSON(file string) ([]byte, error) {
+	entries := r.Entries
+	if entries == nil {
+		entries = []Entry{}
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // keep "<stdin>" readable
+	if err := enc.Encode(Document{File: file, Entries: entries}); err != nil {
+		return nil, err
+	}
+	return []byte(strings.TrimSuffix(b.String(), "\n")), nil
+}
