@@ -10,14 +10,20 @@ import (
 // /v1/user-data with it; the user data comes back base64-encoded.
 type akamai struct{}
 
-func init() { Register(akamai{}) }
+func init() {
+	Register(akamai{}, Source{
+		Reads:   []string{"PUT http://169.254.169.254/v1/token", "GET http://169.254.169.254/v1/user-data"},
+		Headers: []string{"Metadata-Token-Expiry-Seconds: 300", "Accept: text/plain", "Metadata-Token"},
+	})
+}
 
 func (akamai) Name() string       { return "akamai" }
 func (akamai) NeedsNetwork() bool { return true }
 
 func (akamai) FetchConfig(ctx context.Context, fc *FetchContext) ([]byte, error) {
+	// As Ignition: a short-lived token, asked for as plain text.
 	token, err := fc.metadataCall(ctx, http.MethodPut, fc.metadataURL("http://169.254.169.254/v1/token"),
-		map[string]string{"Metadata-Token-Expiry-Seconds": "3600"})
+		map[string]string{"Metadata-Token-Expiry-Seconds": "300", "Accept": "text/plain"})
 	if err != nil {
 		return nil, fmt.Errorf("akamai: getting a metadata token: %w", err)
 	}
@@ -29,5 +35,12 @@ func (akamai) FetchConfig(ctx context.Context, fc *FetchContext) ([]byte, error)
 	if err != nil {
 		return nil, fmt.Errorf("akamai: fetching user data: %w", err)
 	}
-	return decodeUserData("akamai", body, true)
+	data, err := decodeUserData("akamai", body, true)
+	if err == nil && isGzip(data) {
+		// The Linode Metadata Service may store user data compressed.
+		if data, err = gunzipConfig(data); err != nil {
+			return nil, fmt.Errorf("akamai: user data: %w", err)
+		}
+	}
+	return data, err
 }

@@ -15,11 +15,16 @@ type aws struct{}
 
 const (
 	awsTokenURL    = "http://169.254.169.254/latest/api/token"
-	awsUserDataURL = "http://169.254.169.254/2009-04-04/user-data"
+	awsUserDataURL = "http://169.254.169.254/2019-10-01/user-data"
 	awsTokenTTL    = "21600"
 )
 
-func init() { Register(aws{}) }
+func init() {
+	Register(aws{}, Source{
+		Reads:   []string{"PUT " + awsTokenURL, "GET " + awsUserDataURL},
+		Headers: []string{"X-aws-ec2-metadata-token-ttl-seconds: " + awsTokenTTL, "X-aws-ec2-metadata-token"},
+	})
+}
 
 func (aws) Name() string       { return "aws" }
 func (aws) NeedsNetwork() bool { return true }

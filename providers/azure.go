@@ -19,7 +19,14 @@ var azureIMDS = simpleHTTP{name: "azure",
 	url:     "http://169.254.169.254/metadata/instance/compute/userData?api-version=2021-01-01&format=text",
 	headers: map[string]string{"Metadata": "true"}, base64: true, retry: []int{410, 429}}
 
-func init() { Register(azure{}) }
+// ovfEnvSource is the provisioning CD-ROM's custom data.
+const ovfEnvSource = "ovf-env.xml CustomData on the provisioning CD-ROM (UDF or iso9660)"
+
+func init() {
+	src := azureIMDS.source()
+	src.Reads = append(src.Reads, ovfEnvSource)
+	Register(azure{}, src)
+}
 
 func (azure) Name() string       { return "azure" }
 func (azure) NeedsNetwork() bool { return true }
@@ -217,7 +224,7 @@ func entity(name string) (string, error) {
 // on the provisioning CD-ROM.
 type azurestack struct{}
 
-func init() { Register(azurestack{}) }
+func init() { Register(azurestack{}, Source{Reads: []string{ovfEnvSource}}) }
 
 func (azurestack) Name() string { return "azurestack" }
 

@@ -37,7 +37,11 @@ const (
 
 var cloudstackDriveLabels = []string{"config-2", "CONFIG-2"}
 
-func init() { Register(cloudstack{}) }
+func init() {
+	Register(cloudstack{}, Source{Reads: []string{
+		"config drive " + strings.Join(cloudstackDriveLabels, "|") + ": " + cloudstackDriveFile,
+		"GET http://ROUTER/latest/user-data (ROUTER: the DHCP server of " + networkdLeases + ")"}})
+}
 
 func (cloudstack) Name() string { return "cloudstack" }
 

@@ -1,9 +1,15 @@
 package providers
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/kindling-dev/kindling/internal/resource"
 )
 
 // Kernel arguments Kindling reads; the ignition.* spellings are accepted so
@@ -87,4 +93,34 @@ func (fc *FetchContext) cmdline() (string, error) {
 		return fc.Cmdline, nil
 	}
 	return ReadCmdline(fc.Root)
+}
+
+// FetchCmdlineConfig fetches the config named by kindling.config.url= (or
+// ignition.config.url=) on the kernel command line, with any scheme the
+// resource fetcher knows, held to resource.MaxConfigSize. As in Ignition,
+// this URL is tried first on every platform: a machine booted with
+// ignition.platform.id=qemu and a config URL gets that config even with
+// nothing in fw_cfg. No argument, or an empty one, returns ErrNoConfig; a
+// failing fetch is an error (the user asked for that config).
+func FetchCmdlineConfig(ctx context.Context, fc *FetchContext) ([]byte, error) {
+	cmdline, err := fc.cmdline()
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, ErrNoConfig // a test root without /proc
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the kernel command line: %w", err)
+	}
+	url, ok := CmdlineValue(cmdline, ConfigURLArgs...)
+	if !ok || url == "" {
+		return nil, ErrNoConfig
+	}
+	f := fc.Fetcher
+	if f == nil {
+		f = resource.New(resource.Options{})
+	}
+	b, err := f.Fetch(ctx, resource.Request{URL: url}.ConfigSized())
+	if err != nil {
+		return nil, fmt.Errorf("config URL from the kernel command line: %w", err)
+	}
+	return b, nil
 }

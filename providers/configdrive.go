@@ -86,7 +86,7 @@ func readFromDrive(ctx context.Context, dev string, files []string) ([]byte, err
 		exec.Command("umount", dir).Run()
 	}()
 	for _, f := range files {
-		b, err := os.ReadFile(filepath.Join(dir, f))
+		b, err := readConfigFile(filepath.Join(dir, f))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -110,6 +110,14 @@ type configDrive struct {
 }
 
 func (p configDrive) Name() string { return p.name }
+
+func (p configDrive) source() Source {
+	var src Source
+	for _, f := range p.files {
+		src.Reads = append(src.Reads, "config drive "+strings.Join(p.labels, "|")+": "+f)
+	}
+	return src
+}
 
 func (p configDrive) FetchConfig(ctx context.Context, fc *FetchContext) ([]byte, error) {
 	dev, err := fc.waitDrive(ctx, p.labels, fc.driveWait())
@@ -136,6 +144,6 @@ func init() {
 		{name: "nutanix", labels: []string{"config-2", "CONFIG-2"}, files: []string{openstackUserData}},
 		{name: "powervs", labels: []string{"config-2", "CONFIG-2"}, files: []string{openstackUserData}},
 	} {
-		Register(p)
+		Register(p, p.source())
 	}
 }

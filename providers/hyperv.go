@@ -26,7 +26,7 @@ const (
 	kvpKey       = "ignition.config"
 )
 
-func init() { Register(hyperv{}) }
+func init() { Register(hyperv{}, Source{Reads: []string{"KVP key " + kvpKey + " in " + kvpPool0}}) }
 
 func (hyperv) Name() string { return "hyperv" }
 

@@ -8,8 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-
-	"github.com/kindling-dev/kindling/internal/resource"
 )
 
 // ConfigFileEnv names the file the "file" platform reads when the
@@ -29,7 +27,7 @@ func (file) FetchConfig(_ context.Context, fc *FetchContext) ([]byte, error) {
 	if path == "" {
 		return nil, fmt.Errorf("file platform: no config path given (set %s)", ConfigFileEnv)
 	}
-	b, err := os.ReadFile(path)
+	b, err := readConfigFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ErrNoConfig
 	}
@@ -55,7 +53,7 @@ func (qemu) FetchConfig(ctx context.Context, fc *FetchContext) ([]byte, error) {
 			fc.logger().Warn("modprobe qemu_fw_cfg failed", "error", err, "output", string(out))
 		}
 	}
-	b, err := os.ReadFile(path)
+	b, err := readConfigFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ErrNoConfig
 	}
@@ -68,34 +66,25 @@ func (qemu) FetchConfig(ctx context.Context, fc *FetchContext) ([]byte, error) {
 	return b, nil
 }
 
-// metal: kindling.config.url= (or ignition.config.url=) on the kernel
-// command line, fetched with the resource fetcher (any scheme it knows).
+// metal has no config channel of its own: a bare-metal machine gets its
+// config from kindling.config.url= on the kernel command line, which
+// FetchCmdlineConfig reads on every platform before the provider is asked.
+// Asked directly, metal reads the URL too, so the provider alone still
+// does what its name promises.
 type metal struct{}
 
 func (metal) Name() string { return "metal" }
 
 func (metal) FetchConfig(ctx context.Context, fc *FetchContext) ([]byte, error) {
-	cmdline, err := fc.cmdline()
-	if err != nil {
-		return nil, fmt.Errorf("metal: reading the kernel command line: %w", err)
+	b, err := FetchCmdlineConfig(ctx, fc)
+	if err != nil && !errors.Is(err, ErrNoConfig) {
+		return nil, fmt.Errorf("metal: %w", err)
 	}
-	url, ok := CmdlineValue(cmdline, ConfigURLArgs...)
-	if !ok || url == "" {
-		return nil, ErrNoConfig
-	}
-	f := fc.Fetcher
-	if f == nil {
-		f = resource.New(resource.Options{})
-	}
-	b, err := f.Fetch(ctx, resource.Request{URL: url})
-	if err != nil {
-		return nil, fmt.Errorf("metal: config URL from the kernel command line: %w", err)
-	}
-	return b, nil
+	return b, err
 }
 
 func init() {
-	Register(file{})
-	Register(qemu{})
-	Register(metal{})
+	Register(file{}, Source{Reads: []string{"the file named by $" + ConfigFileEnv}})
+	Register(qemu{}, Source{Reads: []string{"fw_cfg " + qemuFwCfg}})
+	Register(metal{}, Source{Reads: []string{"the URL in kernel argument " + ConfigURLArgs[0] + "= or " + ConfigURLArgs[1] + "="}})
 }

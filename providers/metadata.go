@@ -1,17 +1,21 @@
 package providers
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/kindling-dev/kindling/internal/resource"
 )
 
-// maxMetadataBody bounds what we read from a metadata service; user data is
-// limited to tens of KiB on every platform, so 32 MiB is generous.
-const maxMetadataBody = 32 << 20
+// maxMetadataBody bounds what we read from a metadata service: user data is
+// a config, held to the config limit (platforms cap it at tens of KiB).
+const maxMetadataBody = resource.MaxConfigSize
 
 // errStatus is a final non-success HTTP answer.
 type errStatus struct {
@@ -102,7 +106,7 @@ func tryMetadata(ctx context.Context, client *http.Client, method, url string, h
 			return nil, fmt.Errorf("reading body of %s: %w", url, err), false
 		}
 		if len(body) > maxMetadataBody {
-			return nil, fmt.Errorf("%s: response larger than %d bytes", url, maxMetadataBody), true
+			return nil, fmt.Errorf("%s: %w: response larger than %d bytes (resource.MaxConfigSize)", url, resource.ErrTooLarge, maxMetadataBody), true
 		}
 		return body, nil, false
 	}
@@ -117,3 +121,24 @@ func tryMetadata(ctx context.Context, client *http.Client, method, url string, h
 	}
 	return nil, err, true
 }
+
+// gunzipConfig decompresses a gzipped config, held to
+// resource.MaxConfigSize after decompression.
+func gunzipConfig(raw []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
+	out, err := io.ReadAll(io.LimitReader(zr, maxMetadataBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	if len(out) > maxMetadataBody {
+		return nil, fmt.Errorf("%w: decompressed config larger than %d bytes (resource.MaxConfigSize)", resource.ErrTooLarge, maxMetadataBody)
+	}
+	return out, nil
+}
+
+// isGzip reports whether data starts with the gzip magic number.
+func isGzip(data []byte) bool { return len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b }

@@ -12,9 +12,10 @@ import (
 
 const netnsHelperEnv = "KINDLING_PROVIDERS_NETNS_HELPER"
 
-// TestAWSInNetworkNamespace runs the aws provider unchanged (real address
-// 169.254.169.254, port 80) against a fake IMDS inside a network namespace
-// this test creates, by re-running the test binary there.
+// TestAWSInNetworkNamespace runs the aws, gcp and vultr providers
+// unchanged (real address 169.254.169.254, port 80, no DNS) against fake
+// metadata services inside a network namespace this test creates, by
+// re-running the test binary there.
 func TestAWSInNetworkNamespace(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root for network namespaces")
@@ -46,7 +47,21 @@ func TestNetnsHelper(t *testing.T) {
 		t.Fatal(err)
 	}
 	imds := &fakeIMDS{userData: userData}
-	srv := &http.Server{Handler: imds, ReadHeaderTimeout: 5 * time.Second}
+	mux := http.NewServeMux()
+	mux.Handle("/latest/", imds)
+	mux.Handle("/2019-10-01/", imds)
+	// GCE's metadata server refuses requests without Metadata-Flavor:
+	// Google and marks its answers with the same header.
+	mux.HandleFunc("/computeMetadata/v1/instance/attributes/user-data", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Metadata-Flavor") != "Google" {
+			http.Error(w, "Missing Metadata-Flavor:Google header.", http.StatusForbidden)
+			return
+		}
+		w.Header().Set("Metadata-Flavor", "Google")
+		w.Write([]byte(userData))
+	})
+	mux.HandleFunc("/user-data/user-data", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(userData)) })
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(l)
 	defer srv.Close()
 	got, err := fetch(t, "aws", &FetchContext{MaxAttempts: 3, HTTPTimeout: 2 * time.Second})
@@ -55,5 +70,11 @@ func TestNetnsHelper(t *testing.T) {
 	}
 	if imds.puts.Load() != 1 || imds.gets.Load() != 1 {
 		t.Fatalf("IMDS saw %d token and %d data requests, want 1 and 1", imds.puts.Load(), imds.gets.Load())
+	}
+	for _, platform := range []string{"gcp", "vultr"} {
+		got, err := fetch(t, platform, &FetchContext{MaxAttempts: 3, HTTPTimeout: 2 * time.Second})
+		if err != nil || string(got) != userData {
+			t.Fatalf("%s: got %q, %v", platform, got, err)
+		}
 	}
 }

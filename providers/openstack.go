@@ -16,7 +16,11 @@ type openstack struct{}
 
 var openstackMetadata = simpleHTTP{name: "openstack", url: "http://169.254.169.254/openstack/latest/user_data"}
 
-func init() { Register(openstack{}) }
+func init() {
+	src := openstackMetadata.source()
+	src.Reads = append([]string{"config drive config-2|CONFIG-2: " + openstackUserData}, src.Reads...)
+	Register(openstack{}, src)
+}
 
 func (openstack) Name() string { return "openstack" }
 

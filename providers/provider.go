@@ -39,7 +39,7 @@ type NeedsNetwork interface {
 // FetchContext is what a provider may use. The zero value of every field
 // except Fetcher means "the real machine".
 type FetchContext struct {
-	// Fetcher fetches config URLs (metal's kernel-argument URL).
+	// Fetcher fetches config URLs (the kernel command line's config URL).
 	Fetcher *resource.Fetcher
 	// Root prefixes every local path read (/proc/cmdline, /sys, /dev);
 	// tests point it at a temp dir.
@@ -64,7 +64,9 @@ type FetchContext struct {
 	// FindDrive, when set, replaces the search for a labelled config drive
 	// (tests use it so a stray drive on the build machine cannot interfere).
 	FindDrive func(labels []string) (string, error)
-	Log       *slog.Logger
+	// Vsock, when set, replaces the kernel's vsock sockets (applehv).
+	Vsock VsockDialer
+	Log   *slog.Logger
 }
 
 func (fc *FetchContext) logger() *slog.Logger {
@@ -92,23 +94,49 @@ func (fc *FetchContext) metadataURL(def string) string {
 	return u.String()
 }
 
-var registry = map[string]Provider{}
+// Source says, as data, exactly where a platform's config comes from.
+// docs/platforms.md shows it, and a test checks the page against it.
+type Source struct {
+	// Reads lists what is read, in order of preference: an HTTP request
+	// as "METHOD URL", a file or device path, a named variable.
+	Reads []string
+	// Headers lists the request headers the platform requires, as
+	// "Name: value" ("Name" alone when the value is obtained at run time).
+	Headers []string
+}
 
-// Register adds a provider; called from each platform file's init.
-func Register(p Provider) {
+type entry struct {
+	p   Provider
+	src Source
+}
+
+var registry = map[string]entry{}
+
+// Register adds a provider with the description of its source; called
+// from each platform file's init.
+func Register(p Provider, src Source) {
 	if _, dup := registry[p.Name()]; dup {
 		panic("providers: duplicate platform " + p.Name())
 	}
-	registry[p.Name()] = p
+	if len(src.Reads) == 0 {
+		panic("providers: platform " + p.Name() + " does not say what it reads")
+	}
+	registry[p.Name()] = entry{p, src}
 }
 
 // Get returns the provider of a platform id.
 func Get(name string) (Provider, error) {
-	p, ok := registry[name]
+	e, ok := registry[name]
 	if !ok {
 		return nil, fmt.Errorf("unknown platform %q (known: %v)", name, Names())
 	}
-	return p, nil
+	return e.p, nil
+}
+
+// Describe returns the source description of a platform id.
+func Describe(name string) (Source, bool) {
+	e, ok := registry[name]
+	return e.src, ok
 }
 
 // Names lists the registered platform ids, sorted.

@@ -1,6 +1,8 @@
 package providers
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -50,7 +52,7 @@ func TestSimpleHTTPPlatforms(t *testing.T) {
 		{"brightbox", "/latest/user-data", [2]string{}, false},
 		{"exoscale", "/1.0/user-data", [2]string{}, false},
 		{"hetzner", "/hetzner/v1/userdata", [2]string{}, false},
-		{"vultr", "/v1/user-data", [2]string{}, false},
+		{"vultr", "/user-data/user-data", [2]string{}, false},
 		{"upcloud", "/metadata/v1/user_data", [2]string{}, false},
 		{"aliyun", "/latest/user-data", [2]string{}, false},
 		{"oraclecloud", "/opc/v2/instance/metadata/user_data", [2]string{"Authorization", "Bearer Oracle"}, true},
@@ -200,7 +202,7 @@ func (f *fakeIMDS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.Write([]byte("TOKEN123"))
-	case r.Method == http.MethodGet && r.URL.Path == "/2009-04-04/user-data":
+	case r.Method == http.MethodGet && r.URL.Path == "/2019-10-01/user-data":
 		f.gets.Add(1)
 		tok := r.Header.Get("X-aws-ec2-metadata-token")
 		if tok != "TOKEN123" && !(tok == "" && f.allowV1) {
@@ -260,21 +262,33 @@ func TestAWS(t *testing.T) {
 	}
 }
 
+// TestAkamai follows the Linode Metadata Service: a token from PUT
+// /v1/token (asked for as text, 300 s as Ignition does), then base64 user
+// data, which may be gzipped before encoding.
 func TestAkamai(t *testing.T) {
+	var stored atomic.Value
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
-		case r.Method == http.MethodPut && r.URL.Path == "/v1/token" && r.Header.Get("Metadata-Token-Expiry-Seconds") != "":
+		case r.Method == http.MethodPut && r.URL.Path == "/v1/token" &&
+			r.Header.Get("Metadata-Token-Expiry-Seconds") == "300" && r.Header.Get("Accept") == "text/plain":
 			w.Write([]byte("tok"))
 		case r.Method == http.MethodGet && r.URL.Path == "/v1/user-data" && r.Header.Get("Metadata-Token") == "tok":
-			w.Write([]byte(base64.StdEncoding.EncodeToString([]byte(userData))))
+			w.Write([]byte(base64.StdEncoding.EncodeToString(stored.Load().([]byte))))
 		default:
 			http.Error(w, "bad request", http.StatusBadRequest)
 		}
 	}))
 	defer srv.Close()
-	got, err := fetch(t, "akamai", testContext(srv))
-	if err != nil || string(got) != userData {
-		t.Fatalf("got %q, %v", got, err)
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	zw.Write([]byte(userData))
+	zw.Close()
+	for name, data := range map[string][]byte{"plain": []byte(userData), "gzipped": z.Bytes()} {
+		stored.Store(data)
+		got, err := fetch(t, "akamai", testContext(srv))
+		if err != nil || string(got) != userData {
+			t.Fatalf("%s: got %q, %v", name, got, err)
+		}
 	}
 }
 
@@ -339,7 +353,7 @@ func TestMetal(t *testing.T) {
 	if _, err := fetch(t, "metal", &FetchContext{Fetcher: offline, Cmdline: "kindling.config.url=" + srv.URL + "/node1.ign"}); !errors.Is(err, resource.ErrNeedsNetwork) {
 		t.Fatalf("offline http: %v", err)
 	}
-	got, err = fetch(t, "metal", &FetchContext{Fetcher: offline, Cmdline: "kindling.config.url=data:," + strings.ReplaceAll(userData, `"`, "%22")})
+	got, err = fetch(t, "metal", &FetchContext{Fetcher: offline, Cmdline: "kindling.config.url=data:;base64," + base64.StdEncoding.EncodeToString([]byte(userData))})
 	if err != nil || string(got) != userData {
 		t.Fatalf("offline data: got %q, %v", got, err)
 	}

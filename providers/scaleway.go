@@ -24,7 +24,9 @@ const (
 	privilegedPortTries = 128
 )
 
-func init() { Register(scaleway{}) }
+func init() {
+	Register(scaleway{}, Source{Reads: []string{"GET " + scalewayUserData + " from a source port below 1024"}})
+}
 
 func (scaleway) Name() string       { return "scaleway" }
 func (scaleway) NeedsNetwork() bool { return true }

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"sort"
 	"strings"
 )
 
@@ -18,7 +19,16 @@ type simpleHTTP struct {
 	retry   []int // extra status codes meaning "not ready yet"
 }
 
-func (p simpleHTTP) Name() string       { return p.name }
+func (p simpleHTTP) Name() string { return p.name }
+
+func (p simpleHTTP) source() Source {
+	src := Source{Reads: []string{"GET " + p.url}}
+	for k, v := range p.headers {
+		src.Headers = append(src.Headers, k+": "+v)
+	}
+	sort.Strings(src.Headers)
+	return src
+}
 func (p simpleHTTP) NeedsNetwork() bool { return true }
 
 func (p simpleHTTP) FetchConfig(ctx context.Context, fc *FetchContext) ([]byte, error) {
@@ -51,23 +61,25 @@ func decodeUserData(platform string, body []byte, b64 bool) ([]byte, error) {
 	return out, nil
 }
 
-// Platforms whose protocol is a single GET. Endpoints are each platform's
-// documented metadata service address.
+// Platforms whose protocol is a single GET. Endpoints are those of
+// Ignition v2.26.0's providers; every one is a literal address, since the
+// initramfs may have no DNS resolver yet (gcp's metadata.google.internal
+// is 169.254.169.254).
 func init() {
 	for _, p := range []simpleHTTP{
-		{name: "gcp", url: "http://metadata.google.internal/computeMetadata/v1/instance/attributes/user-data",
+		{name: "gcp", url: "http://169.254.169.254/computeMetadata/v1/instance/attributes/user-data",
 			headers: map[string]string{"Metadata-Flavor": "Google"}},
 		{name: "digitalocean", url: "http://169.254.169.254/metadata/v1/user-data"},
 		{name: "brightbox", url: "http://169.254.169.254/latest/user-data"},
 		{name: "exoscale", url: "http://169.254.169.254/1.0/user-data"},
 		{name: "hetzner", url: "http://169.254.169.254/hetzner/v1/userdata"},
-		{name: "vultr", url: "http://169.254.169.254/v1/user-data"},
+		{name: "vultr", url: "http://169.254.169.254/user-data/user-data"},
 		{name: "upcloud", url: "http://169.254.169.254/metadata/v1/user_data"},
 		{name: "aliyun", url: "http://100.100.100.200/latest/user-data"},
 		{name: "oraclecloud", url: "http://169.254.169.254/opc/v2/instance/metadata/user_data",
 			headers: map[string]string{"Authorization": "Bearer Oracle"}, base64: true},
 		{name: "packet", url: "https://metadata.platformequinix.com/userdata"},
 	} {
-		Register(p)
+		Register(p, p.source())
 	}
 }

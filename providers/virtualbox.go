@@ -37,7 +37,7 @@ var (
 	openVBoxTransport = openVBoxDevice
 )
 
-func init() { Register(virtualbox{}) }
+func init() { Register(virtualbox{}, Source{Reads: []string{"guest property " + vboxConfigProps[1]}}) }
 
 func (virtualbox) Name() string { return "virtualbox" }
 

@@ -1,13 +1,10 @@
 package providers
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/vmware/vmw-guestinfo/rpcvmx"
 	"github.com/vmware/vmw-guestinfo/vmcheck"
@@ -20,13 +17,12 @@ import (
 type vmware struct{}
 
 var (
-	vmwareDataKeys     = []string{"kindling.config.data", "ignition.config.data"}
-	errNotVMware       = errors.New("not running on VMware (no backdoor)")
-	guestinfoForTests  func(key string) (string, error) // set by tests only
-	maxGuestinfoConfig = int64(maxMetadataBody)
+	vmwareDataKeys    = []string{"kindling.config.data", "ignition.config.data"}
+	errNotVMware      = errors.New("not running on VMware (no backdoor)")
+	guestinfoForTests func(key string) (string, error) // set by tests only
 )
 
-func init() { Register(vmware{}) }
+func init() { Register(vmware{}, Source{Reads: []string{"guestinfo." + vmwareDataKeys[1]}}) }
 
 func (vmware) Name() string { return "vmware" }
 
@@ -82,18 +78,7 @@ func decodeGuestinfo(data, encoding string) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
-		if err != nil {
-			return nil, err
-		}
-		out, err := io.ReadAll(io.LimitReader(zr, maxGuestinfoConfig+1))
-		if err != nil {
-			return nil, err
-		}
-		if int64(len(out)) > maxGuestinfoConfig {
-			return nil, fmt.Errorf("decompressed config larger than %d bytes", maxGuestinfoConfig)
-		}
-		return out, nil
+		return gunzipConfig(raw)
 	default:
 		return nil, fmt.Errorf("unknown encoding %q (want base64 or gz+base64)", encoding)
 	}

@@ -25,10 +25,10 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	"github.com/kindling-dev/kindling/config"
 	"github.com/kindling-dev/kindling/config/report"
+	"github.com/kindling-dev/kindling/internal/redact"
 	"github.com/kindling-dev/kindling/internal/resource"
 	"github.com/kindling-dev/kindling/transpile"
 )
@@ -42,17 +42,31 @@ const (
 // SystemUserConfigs in precedence order: the first that exists is used.
 var SystemUserConfigs = []string{"/run/kindling/user.ign", "/etc/kindling/user.ign", "/usr/lib/kindling/user.ign"}
 
-// DefaultMaxDepth bounds how deep merge/replace references may nest.
-const DefaultMaxDepth = 10
+// Limits on what config references may make Render fetch. Depth alone
+// does not bound the work: ten merges on each of nine levels is 10^9
+// fetches. Each fetched config is also held to resource.MaxConfigSize.
+const (
+	// DefaultMaxDepth bounds how deep merge/replace references may nest.
+	DefaultMaxDepth = 10
+	// DefaultMaxConfigs bounds how many configs are fetched in all.
+	DefaultMaxConfigs = 64
+	// DefaultMaxConfigBytes bounds the bytes of all fetched configs
+	// together (after decompression).
+	DefaultMaxConfigBytes = 64 << 20
+)
 
 // Options configure Render.
 type Options struct {
 	Root     string // prefix for base and system config paths ("" = /)
 	Platform string // selects base.platform.d/PLATFORM
+	// UserName names the given user config in messages ("" = "provider config").
+	UserName string
 	// Fetch are the base fetcher options (Offline, endpoints); each config's
 	// ignition section is layered on them for the children it references.
-	Fetch    resource.Options
-	MaxDepth int // 0: DefaultMaxDepth
+	Fetch          resource.Options
+	MaxDepth       int   // 0: DefaultMaxDepth
+	MaxConfigs     int   // 0: DefaultMaxConfigs
+	MaxConfigBytes int64 // 0: DefaultMaxConfigBytes
 }
 
 // Result says where the config came from.
@@ -70,9 +84,18 @@ func Render(ctx context.Context, user []byte, opts Options) (Result, error) {
 	if opts.MaxDepth <= 0 {
 		opts.MaxDepth = DefaultMaxDepth
 	}
+	if opts.MaxConfigs <= 0 {
+		opts.MaxConfigs = DefaultMaxConfigs
+	}
+	if opts.MaxConfigBytes <= 0 {
+		opts.MaxConfigBytes = DefaultMaxConfigBytes
+	}
 	r := &renderer{opts: opts}
 	var res Result
-	userName := "provider config"
+	userName := opts.UserName
+	if userName == "" {
+		userName = "provider config"
+	}
 	if user != nil {
 		res.UserSource = "provider"
 	} else {
@@ -128,8 +151,10 @@ func Render(ctx context.Context, user []byte, opts Options) (Result, error) {
 }
 
 type renderer struct {
-	opts   Options
-	report report.Report
+	opts    Options
+	report  report.Report
+	fetched int   // configs fetched so far
+	bytes   int64 // their bytes so far
 }
 
 func (r *renderer) path(p string) string { return filepath.Join(r.opts.Root, p) }
@@ -178,7 +203,8 @@ func (r *renderer) load(ctx context.Context, name string, data []byte, depth int
 		if err == nil {
 			err = errors.New("invalid config")
 		}
-		return cfg, fmt.Errorf("%s: %w\n%s", name, err, rep)
+		// The report quotes source lines, which may hold URLs with secrets.
+		return cfg, redact.Error(fmt.Errorf("%s: %w\n%s", name, err, rep))
 	}
 	return r.resolve(ctx, name, cfg, depth)
 }
@@ -192,7 +218,7 @@ func (r *renderer) resolve(ctx context.Context, name string, cfg config.Config, 
 		return cfg, nil
 	}
 	if depth >= r.opts.MaxDepth {
-		return cfg, fmt.Errorf("%s: config references nest deeper than %d levels", name, r.opts.MaxDepth)
+		return cfg, fmt.Errorf("%s: config references nest deeper than %d levels (render.MaxDepth)", name, r.opts.MaxDepth)
 	}
 	fopts, err := resource.OptionsFromConfig(ctx, cfg.Ignition, r.opts.Fetch)
 	if err != nil {
@@ -219,23 +245,27 @@ func (r *renderer) resolve(ctx context.Context, name string, cfg config.Config, 
 }
 
 func (r *renderer) child(ctx context.Context, f *resource.Fetcher, ref config.Resource, parent string, at report.Path, depth int) (config.Config, error) {
-	data, err := f.Fetch(ctx, resource.RequestFrom(ref))
+	if r.fetched >= r.opts.MaxConfigs {
+		return config.Config{}, fmt.Errorf("%s: %s: more than %d referenced configs in all (render.MaxConfigs)", parent, at, r.opts.MaxConfigs)
+	}
+	r.fetched++
+	req := resource.RequestFrom(ref).ConfigSized()
+	if left := r.opts.MaxConfigBytes - r.bytes; left < req.MaxSize {
+		// The last config may use what the others left of the budget;
+		// a config is never empty, so at least one byte is allowed.
+		req.MaxSize = max(left, 1)
+		req.LimitName = fmt.Sprintf("render.MaxConfigBytes, %d MiB for all referenced configs", r.opts.MaxConfigBytes>>20)
+	}
+	data, err := f.Fetch(ctx, req)
 	if err != nil {
 		return config.Config{}, fmt.Errorf("%s: %s: %w", parent, at, err)
 	}
-	name := fmt.Sprintf("%s (from %s %s)", shortSource(*ref.Source), parent, at)
+	r.bytes += int64(len(data))
+	name := fmt.Sprintf("%s (from %s %s)", redact.URL(*ref.Source), parent, at)
 	child, err := r.load(ctx, name, data, depth+1)
 	if err != nil {
 		return child, err
 	}
 	child.Ignition.Config = config.IgnitionConfig{}
 	return child, nil
-}
-
-// shortSource keeps data: URLs out of messages; they can be huge.
-func shortSource(src string) string {
-	if strings.HasPrefix(src, "data:") {
-		return "data: URL"
-	}
-	return src
 }

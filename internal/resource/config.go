@@ -58,9 +58,9 @@ func OptionsFromConfig(ctx context.Context, ign config.Ignition, base Options) (
 	bootstrap := New(opts)
 	opts.CABundles = append([][]byte(nil), base.CABundles...)
 	for i, ca := range cas {
-		data, err := bootstrap.Fetch(ctx, RequestFrom(ca))
+		data, err := bootstrap.Fetch(ctx, RequestFrom(ca).ConfigSized())
 		if err != nil {
-			return Options{}, fmt.Errorf("ignition.security.tls.certificateAuthorities.%d: fetching the CA bundle: %w", i, err)
+			return Options{}, fmt.Errorf("ignition.security.tls.certificateAuthorities.%d: CA bundle: %w", i, err)
 		}
 		opts.CABundles = append(opts.CABundles, data)
 	}

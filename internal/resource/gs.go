@@ -11,8 +11,10 @@ import (
 )
 
 const (
-	gcsEndpoint      = "https://storage.googleapis.com"
-	gceTokenURL      = "http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token"
+	gcsEndpoint = "https://storage.googleapis.com"
+	// The metadata server's address rather than metadata.google.internal:
+	// the initramfs may have no resolver for that name yet.
+	gceTokenURL      = "http://169.254.169.254/computeMetadata/v1/instance/service-accounts/default/token"
 	gceProbeDeadline = 2 * time.Second
 )
 

@@ -41,3 +41,5 @@ func gzipped(t testing.TB, b []byte) []byte {
 	}
 	return buf.Bytes()
 }
+
+func newGzipWriter(w *bytes.Buffer) *gzip.Writer { return gzip.NewWriter(w) }

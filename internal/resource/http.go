@@ -10,7 +10,10 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"sync/atomic"
 	"time"
+
+	"github.com/kindling-dev/kindling/internal/redact"
 )
 
 // httpClient builds, once, the client every http(s), s3 and gs fetch uses.
@@ -49,7 +52,45 @@ func newHTTPClient(opts Options) (*http.Client, error) {
 		MaxIdleConnsPerHost:   4,
 		ForceAttemptHTTP2:     true,
 	}
-	return &http.Client{Transport: tr}, nil
+	return &http.Client{Transport: tr, CheckRedirect: checkRedirect}, nil
+}
+
+// Version is Kindling's version, sent in the User-Agent header.
+var Version = "0.1.0"
+
+// defaultHeaders go with every HTTP request, as Ignition sends them: config
+// servers such as OpenShift's machine-config-server pick the spec version
+// of their answer from Accept, and "identity" keeps a server from
+// compressing what the config's hash was computed over.
+func defaultHeaders() http.Header {
+	return http.Header{
+		"User-Agent":      {"Kindling/" + Version},
+		"Accept":          {"application/vnd.coreos.ignition+json;version=3.6.0, */*;q=0.1"},
+		"Accept-Encoding": {"identity"},
+	}
+}
+
+// maxRedirects bounds a redirect chain; a longer one is taken for a loop.
+const maxRedirects = 10
+
+// errRedirect is a redirect Kindling will not follow.
+var errRedirect = errors.New("redirect refused")
+
+// checkRedirect follows at most maxRedirects http(s) redirects and sends
+// only the default headers after the first hop: httpHeaders (credentials,
+// typically) are meant for the URL the config names, not for wherever it
+// points. Ignition clears them the same way. A refused redirect is
+// permanent: retrying would meet it again.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= maxRedirects {
+		return permanent(fmt.Errorf("%w: more than %d redirects (a loop?)", errRedirect, maxRedirects))
+	}
+	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+		return permanent(fmt.Errorf("%w: redirect to a %s: URL (%s); only http and https are followed",
+			errRedirect, req.URL.Scheme, redact.URL(req.URL.String())))
+	}
+	req.Header = defaultHeaders()
+	return nil
 }
 
 // httpStatusError is an HTTP answer other than 200.
@@ -68,6 +109,11 @@ func (f *Fetcher) httpGet(ctx context.Context, rawURL string, headers map[string
 	if err != nil {
 		return nil, permanent(err)
 	}
+	req.Header = defaultHeaders()
+	// A header the config sets replaces the default of that name.
+	for k := range headers {
+		req.Header.Del(k)
+	}
 	for k, vs := range headers {
 		for _, v := range vs {
 			req.Header.Add(k, v)
@@ -84,16 +130,24 @@ func (f *Fetcher) do(req *http.Request) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, permanent(err)
 	}
-	resp, err := client.Do(req)
+	ctx, cancel := context.WithCancel(req.Context())
+	resp, err := client.Do(req.WithContext(ctx))
 	if err != nil {
+		cancel()
+		redact.URLErrors(err)
+		var perm *permanentError
+		if errors.As(err, &perm) {
+			return nil, perm // a refused redirect
+		}
 		if isCertificateError(err) {
 			return nil, permanent(err) // waiting will not fix trust
 		}
 		return nil, err // connection errors are retried
 	}
-	if resp.StatusCode == http.StatusOK {
-		return resp.Body, nil
+	if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusNoContent {
+		return newIdleReader(resp.Body, f.idleRead(), cancel), nil
 	}
+	defer cancel()
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	return nil, f.classifyStatus(resp.StatusCode, resp.Status)
@@ -109,6 +163,51 @@ func (f *Fetcher) classifyStatus(code int, status string) error {
 	default:
 		return permanent(se)
 	}
+}
+
+func (f *Fetcher) idleRead() time.Duration {
+	if f.opts.IdleRead > 0 {
+		return f.opts.IdleRead
+	}
+	return DefaultIdleRead
+}
+
+// idleReader aborts a response body that sends nothing for a while: the
+// request's context is cancelled, which unblocks the Read, and the error
+// says why, so the attempt is retried like a cut transfer.
+type idleReader struct {
+	body    io.ReadCloser
+	idle    time.Duration
+	cancel  context.CancelFunc
+	timer   *time.Timer
+	expired atomic.Bool
+}
+
+func newIdleReader(body io.ReadCloser, idle time.Duration, cancel context.CancelFunc) *idleReader {
+	r := &idleReader{body: body, idle: idle, cancel: cancel}
+	r.timer = time.AfterFunc(idle, func() {
+		r.expired.Store(true)
+		cancel()
+	})
+	return r
+}
+
+func (r *idleReader) Read(p []byte) (int, error) {
+	n, err := r.body.Read(p)
+	if r.expired.Load() {
+		return n, fmt.Errorf("no data for %s (idle read timeout)", r.idle)
+	}
+	if n > 0 {
+		r.timer.Reset(r.idle)
+	}
+	return n, err
+}
+
+func (r *idleReader) Close() error {
+	r.timer.Stop()
+	err := r.body.Close()
+	r.cancel()
+	return err
 }
 
 func isCertificateError(err error) bool {

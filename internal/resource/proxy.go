@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/kindling-dev/kindling/internal/redact"
 )
 
 // newProxyFunc returns the transport's proxy chooser. noProxy entries follow
@@ -48,7 +50,7 @@ func parseProxyURL(raw string) (*url.URL, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("invalid proxy URL %q", redact(raw))
+		return nil, fmt.Errorf("invalid proxy URL %q", redact.URL(raw))
 	}
 	return u, nil
 }

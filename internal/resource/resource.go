@@ -14,6 +14,8 @@ import (
 	"net/url"
 	"sync"
 	"time"
+
+	"github.com/kindling-dev/kindling/internal/redact"
 )
 
 // Errors callers can test with errors.Is.
@@ -24,13 +26,24 @@ var (
 	ErrNeedsNetwork = errors.New("resource needs the network")
 	// ErrHashMismatch: the fetched bytes do not match the expected hash.
 	ErrHashMismatch = errors.New("hash mismatch")
+	// ErrTooLarge: the resource is larger than the request's MaxSize.
+	ErrTooLarge = errors.New("resource too large")
 )
 
 // Default and bounds of the retry schedule.
 const (
 	DefaultHTTPResponseHeaders = 10 * time.Second
-	firstBackoff               = 200 * time.Millisecond
-	maxBackoff                 = 5 * time.Second
+	// DefaultIdleRead is how long a response body may send nothing before
+	// the attempt is abandoned (and retried): without it a server that
+	// sends headers and then stalls would hang a fetch without httpTotal
+	// forever.
+	DefaultIdleRead = 30 * time.Second
+	// MaxConfigSize bounds every config-sized fetch: a config (user,
+	// merged or replacing), a CA bundle, provider user data. It applies to
+	// the bytes after decompression, so a small gzip bomb cannot get past.
+	MaxConfigSize = 32 << 20
+	firstBackoff  = 200 * time.Millisecond
+	maxBackoff    = 5 * time.Second
 )
 
 // Options configure a Fetcher; they come from the config's ignition section
@@ -58,6 +71,8 @@ type Options struct {
 	GCSEndpoint string
 	// MaxAttempts bounds the attempts per fetch (0: bounded only by time).
 	MaxAttempts int
+	// IdleRead bounds the silence inside one response body (0: DefaultIdleRead).
+	IdleRead time.Duration
 }
 
 // Request is one resource to fetch.
@@ -66,6 +81,18 @@ type Request struct {
 	Headers     http.Header
 	Hash        string // "sha512-HEX" or "sha256-HEX"; empty for none
 	Compression string // "" or "gzip"
+	// MaxSize, when positive, bounds the bytes written (after
+	// decompression); more fails with ErrTooLarge, naming LimitName.
+	MaxSize   int64
+	LimitName string
+}
+
+// ConfigSized returns req held to MaxConfigSize, for a fetch whose result
+// is kept in memory as a config (or a CA bundle).
+func (req Request) ConfigSized() Request {
+	req.MaxSize = MaxConfigSize
+	req.LimitName = fmt.Sprintf("resource.MaxConfigSize, %d MiB", MaxConfigSize>>20)
+	return req
 }
 
 // Fetcher fetches resources. Safe for concurrent use.
@@ -108,19 +135,31 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) ([]byte, error) {
 // the fetch fails instead of writing a corrupted mixture. Nothing is ever
 // buffered in memory beyond a copy buffer, so memory stays bounded.
 func (f *Fetcher) FetchTo(ctx context.Context, req Request, w io.Writer) error {
+	// One prefix, one redaction: callers add the config path, not the URL.
+	if err := f.fetchTo(ctx, req, w); err != nil {
+		return redact.Error(fmt.Errorf("fetching %s: %w", redact.URL(req.URL), err))
+	}
+	return nil
+}
+
+func (f *Fetcher) fetchTo(ctx context.Context, req Request, w io.Writer) error {
 	u, err := url.Parse(req.URL)
 	if err != nil {
-		return fmt.Errorf("fetching %q: invalid URL: %w", redact(req.URL), err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // its URL is the unredacted input
+		}
+		return fmt.Errorf("invalid URL: %w", err)
 	}
 	v, err := newVerifier(req.Hash)
 	if err != nil {
-		return fmt.Errorf("fetching %s: %w", redact(req.URL), err)
+		return err
 	}
 	if req.Compression != "" && req.Compression != "gzip" {
-		return fmt.Errorf("fetching %s: unsupported compression %q", redact(req.URL), req.Compression)
+		return fmt.Errorf("unsupported compression %q", req.Compression)
 	}
 	if u.Scheme != "data" && f.opts.Offline {
-		return fmt.Errorf("fetching %s: %w (offline, only data: URLs can be fetched)", redact(req.URL), ErrNeedsNetwork)
+		return fmt.Errorf("%w (offline, only data: URLs can be fetched)", ErrNeedsNetwork)
 	}
 	if f.opts.HTTPTotal > 0 {
 		var cancel context.CancelFunc
@@ -133,7 +172,7 @@ func (f *Fetcher) FetchTo(ctx context.Context, req Request, w io.Writer) error {
 	}
 	open, err := f.opener(u, req)
 	if err != nil {
-		return fmt.Errorf("fetching %s: %w", redact(req.URL), err)
+		return err
 	}
 	err = f.retry(ctx, sink, func(ctx context.Context) error {
 		body, err := open(ctx)
@@ -142,7 +181,7 @@ func (f *Fetcher) FetchTo(ctx context.Context, req Request, w io.Writer) error {
 		}
 		defer body.Close()
 		v.reset()
-		err = copyDecoded(sink, v, body, req.Compression)
+		err = copyDecoded(limitWriter(sink, req), v, body, req.Compression)
 		if err != nil && u.Scheme == "data" {
 			// In-memory bytes: trying again cannot change anything.
 			err = permanent(err)
@@ -150,12 +189,9 @@ func (f *Fetcher) FetchTo(ctx context.Context, req Request, w io.Writer) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("fetching %s: %w", redact(req.URL), err)
+		return err
 	}
-	if err := v.check(); err != nil {
-		return fmt.Errorf("fetching %s: %w", redact(req.URL), err)
-	}
-	return nil
+	return v.check()
 }
 
 // opener returns a function that opens one attempt's body stream.
@@ -235,19 +271,4 @@ func (f *Fetcher) retry(ctx context.Context, sink *rewindable, attempt func(cont
 		}
 		wait = min(wait*2, maxBackoff)
 	}
-}
-
-// redact drops userinfo and query strings (which may hold credentials or
-// signatures) and shortens data: URLs, so the URL can be logged.
-func redact(raw string) string {
-	if len(raw) > 5 && raw[:5] == "data:" {
-		return "data: URL"
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "invalid URL"
-	}
-	u.User = nil
-	u.RawQuery = ""
-	return u.String()
 }

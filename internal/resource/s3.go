@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kindling-dev/kindling/internal/redact"
 )
 
 // S3 objects are fetched with plain net/http: anonymous GETs, or GETs signed
@@ -48,7 +50,7 @@ func parseS3(u *url.URL, raw string) (s3Location, error) {
 	}
 	fields := strings.SplitN(u.Opaque, ":", 5)
 	if len(fields) != 5 || !strings.HasPrefix(fields[0], "aws") || fields[1] != "s3" {
-		return loc, fmt.Errorf("ARN %q is not an S3 ARN (arn:aws:s3:...)", redact(raw))
+		return loc, fmt.Errorf("ARN %q is not an S3 ARN (arn:aws:s3:...)", redact.URL(raw))
 	}
 	region, account, resource := fields[2], fields[3], fields[4]
 	if rest, ok := strings.CutPrefix(resource, "accesspoint/"); ok {

@@ -64,3 +64,35 @@ func (r *rewindable) rewind() error {
 	r.written = 0
 	return nil
 }
+
+// limited fails a write that would take the total past max, so an
+// oversized resource (or a decompression bomb) stops at the limit instead
+// of filling memory or the disk.
+type limited struct {
+	w    io.Writer
+	max  int64
+	name string
+	n    int64
+}
+
+// limitWriter wraps w with req's MaxSize, if any. The count restarts with
+// each attempt, as the sink is rewound.
+func limitWriter(w io.Writer, req Request) io.Writer {
+	if req.MaxSize <= 0 {
+		return w
+	}
+	name := req.LimitName
+	if name == "" {
+		name = "the size limit"
+	}
+	return &limited{w: w, max: req.MaxSize, name: name}
+}
+
+func (l *limited) Write(p []byte) (int, error) {
+	if l.n+int64(len(p)) > l.max {
+		return 0, permanent(fmt.Errorf("%w: more than %d bytes (%s)", ErrTooLarge, l.max, l.name))
+	}
+	n, err := l.w.Write(p)
+	l.n += int64(n)
+	return n, err
+}

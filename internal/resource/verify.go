@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -86,6 +87,9 @@ func copyDecoded(w io.Writer, v *verifier, body io.Reader, compression string) e
 	buf := copyBuffers.Get().(*[]byte)
 	defer copyBuffers.Put(buf)
 	_, err := io.CopyBuffer(dst, src, *buf)
+	if errors.Is(err, ErrTooLarge) {
+		return err
+	}
 	if err != nil && compression == "gzip" {
 		return gzipError(err)
 	}

@@ -28,8 +28,9 @@ func (r removable) RemoveConfig(context.Context, *providers.FetchContext) error 
 
 func TestCleanupRemovesTheConfigWhereThePlatformCan(t *testing.T) {
 	var ok, failing int
-	providers.Register(removable{name: "test-removable", removed: &ok})
-	providers.Register(removable{name: "test-removable-broken", removed: &failing, err: errors.New("read-only")})
+	src := providers.Source{Reads: []string{"nothing (a test platform)"}}
+	providers.Register(removable{name: "test-removable", removed: &ok}, src)
+	providers.Register(removable{name: "test-removable-broken", removed: &failing, err: errors.New("read-only")}, src)
 
 	if err := Cleanup(context.Background(), &stages.Env{Platform: "test-removable"}); err != nil || ok != 1 {
 		t.Fatalf("cleanup: %v, removed %d times", err, ok)

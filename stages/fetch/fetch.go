@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 
 	"github.com/kindling-dev/kindling/config"
+	"github.com/kindling-dev/kindling/internal/redact"
 	"github.com/kindling-dev/kindling/internal/render"
 	"github.com/kindling-dev/kindling/internal/resource"
 	"github.com/kindling-dev/kindling/providers"
@@ -121,7 +122,7 @@ func (s stage) fetchAndRender(ctx context.Context, env *stages.Env, p providers.
 	if env.Status != nil {
 		env.Status("fetching the config from platform %s", platform)
 	}
-	raw, err := p.FetchConfig(ctx, fc)
+	raw, from, err := userConfig(ctx, env, fc, p)
 	switch {
 	case errors.Is(err, providers.ErrNoConfig), err == nil && len(raw) == 0:
 		logf(env, "platform %s provided no user config", platform)
@@ -133,13 +134,13 @@ func (s stage) fetchAndRender(ctx context.Context, env *stages.Env, p providers.
 		logf(env, "platform %s user data is a cloud-config or script, not a Kindling config; ignoring it", platform)
 		raw = nil
 	}
-	res, err := render.Render(ctx, raw, render.Options{Root: HostRoot, Platform: platform, Fetch: fopts})
+	res, err := render.Render(ctx, raw, render.Options{Root: HostRoot, Platform: platform, Fetch: fopts, UserName: from})
 	if err != nil {
 		return res, err
 	}
 	for _, e := range res.Report.Entries {
 		if env.Log != nil {
-			env.Log.Warn(e.String())
+			env.Log.Warn(redact.Text(e.String())) // quotes config lines, URLs included
 		}
 	}
 	if res.UserSource == "" {
@@ -148,6 +149,22 @@ func (s stage) fetchAndRender(ctx context.Context, env *stages.Env, p providers.
 		logf(env, "no user config from the platform; using system user config %s", res.UserSource)
 	}
 	return res, nil
+}
+
+// userConfig is, as in Ignition, the config named by the kernel command
+// line's config URL on any platform, and only without one the provider's.
+// The second result names the config's origin for messages.
+func userConfig(ctx context.Context, env *stages.Env, fc *providers.FetchContext, p providers.Provider) ([]byte, string, error) {
+	raw, err := providers.FetchCmdlineConfig(ctx, fc)
+	if err == nil {
+		logf(env, "using the config URL from the kernel command line (%s=)", providers.ConfigURLArgs[0])
+		return raw, "config from the kernel command line", nil
+	}
+	if !errors.Is(err, providers.ErrNoConfig) {
+		return nil, "", err
+	}
+	raw, err = p.FetchConfig(ctx, fc)
+	return raw, "", err
 }
 
 // platformOf is Env.Platform, else the kernel command line's.
