@@ -61,9 +61,11 @@ func TestAbsurdGeometry(t *testing.T) {
 	for _, ss := range []int{512, 4096} {
 		dev := loopDisk(t, 64, ss)
 		for _, c := range []struct{ name, parts, want string }{
-			// Values that wrap when turned into sectors: refused by the
-			// planner, or by validation where it bounds them (h-validate);
-			// either way the error names the partition and the value.
+			// Values that wrap when turned into sectors: validation
+			// bounds them (safety rule "sizes and ids in range"); the
+			// planner's own check is stages/disks
+			// TestPlanRefusesWrappingValues. The error names the
+			// partition and the value.
 			{"size wraps", drop + `{"number":2,"sizeMiB":9007199254740993}`, "9007199254740993"},
 			{"start wraps", drop + `{"number":2,"startMiB":36028797018963969,"sizeMiB":1}`, "36028797018963969"},
 			// Values any validation allows that no 64 MiB disk holds.

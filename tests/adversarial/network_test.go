@@ -135,7 +135,7 @@ func TestMisbehavingServer(t *testing.T) {
 	}{
 		{"/stall", []string{"storage.files.0.contents"}, 20, ""},
 		{"/slow-headers", []string{"storage.files.0.contents"}, 20, ""},
-		{"/loop", []string{"storage.files.0.contents", "redirect"}, 11, "h-fetch"},
+		{"/loop", []string{"storage.files.0.contents", "more than 10 redirects"}, 11, ""},
 		{"/short", []string{"storage.files.0.contents"}, 200, ""},
 	} {
 		t.Run(c.path, func(t *testing.T) {
@@ -183,7 +183,7 @@ func TestStalledBodyWithoutTimeouts(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	if srv.requests.Load() < 2 {
-		t.Skip("needs h-fetch: idle read timeout (a stalled body still held its one attempt after 75 s)")
+		t.Fatal("a stalled body still held its one attempt after 75 s (no idle read timeout)")
 	}
 	if _, err := os.Stat(filepath.Join(root, "etc/fetched")); err == nil {
 		t.Errorf("a file was written from a body that never arrived")
@@ -224,7 +224,6 @@ func TestGzipBombInAMergeChild(t *testing.T) {
 	srv := newHostileServer(t, gzipZeros(t, 512<<20))
 	cfg := fmt.Sprintf(`{"ignition":{"version":"3.4.0",%s,"config":{"merge":[{"source":"%s/bomb.gz","compression":"gzip"}]}}}`, timeouts, srv.url)
 	r := fetchStage(t, []byte(cfg))
-	r.pending(t, r.code == 1 && r.says("MaxConfigSize"), "h-fetch", "config size limit on a decompressed merge child")
 	r.failed(t, 256, "ignition.config.merge.0", "resource too large", "resource.MaxConfigSize")
 }
 
@@ -235,7 +234,6 @@ func TestMergeFanOut(t *testing.T) {
 	srv := newHostileServer(t, nil)
 	cfg := fmt.Sprintf(`{"ignition":{"version":"3.4.0",%s,"config":{"merge":[{"source":"%s/fanout.json"}]}}}`, timeouts, srv.url)
 	r := fetchStage(t, []byte(cfg))
-	r.pending(t, r.code == 1 && r.says("MaxConfigs"), "h-fetch", "a bound on merged configs per render")
 	r.failed(t, 256, "more than 64 referenced configs", "render.MaxConfigs")
 	if n := srv.requests.Load(); n > 200 {
 		t.Errorf("%d config requests; the fan-out is not bounded", n)
