@@ -47,6 +47,8 @@ func main() {
 		{fmt.Sprintf("provision validate, %d MiB JSON, one data URL", *jsonMiB), oneDataURLJSON(*jsonMiB << 20), "provision", []string{"validate"}},
 		{fmt.Sprintf("transpile, %d MiB YAML, many files", *yamlMiB), manyFilesYAML(*yamlMiB << 20), "transpile", nil},
 		{fmt.Sprintf("transpile, %d MiB YAML, one inline file", *yamlMiB), oneInlineYAML(*yamlMiB << 20), "transpile", nil},
+		// Just under transpile's input limit (8 MiB), so it is translated.
+		{"transpile, 7 MiB YAML, many files", manyFilesYAML(7 << 20), "transpile", nil},
 	}
 	for _, in := range inputs {
 		p := filepath.Join(dir, "input")

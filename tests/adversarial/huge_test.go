@@ -119,6 +119,7 @@ func TestHugeConfigs(t *testing.T) {
 		{"validate 64 MiB JSON, many files", provision, []string{"validate"}, manyFilesJSON(64 << 20), validateBoundMiB},
 		{"validate 64 MiB JSON, one data URL", provision, []string{"validate"}, oneDataURLJSON(64 << 20), validateBoundMiB},
 		{"transpile 25 MiB YAML, many files", transpile, nil, manyFilesYAML(25 << 20), transpileBoundMiB},
+		{"transpile 7 MiB YAML, many files (under the input limit)", transpile, nil, manyFilesYAML(7 << 20), transpileBoundMiB},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := run(t, nil, nil, c.bin, append(c.args, generate(t, "input", c.input))...)
