@@ -43,15 +43,16 @@ unit:
 compat:
 	cd tests/compat && $(GO) vet ./... && $(GO) test -count=1 -timeout 30m ./...
 
-# Brief fuzzing of the two parsers, the unit-file checks, and the same
-# input fed to Kindling and the references (tests/compat). Minimizing a new
-# interesting input is capped: an unbounded minimization still running when
-# the fuzz time ends makes go test report "context deadline exceeded"
-# without any bug found.
+# Brief fuzzing of the two parsers, the unit-file checks, the partition
+# planner, and the same input fed to Kindling and the references
+# (tests/compat). Minimizing a new interesting input is capped: an
+# unbounded minimization still running when the fuzz time ends makes go
+# test report "context deadline exceeded" without any bug found.
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./config
 	$(GO) test -run '^$$' -fuzz '^FuzzTranslate$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./transpile
 	$(GO) test -run '^$$' -fuzz '^FuzzUnitContents$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./config
+	$(GO) test -run '^$$' -fuzz '^FuzzPlanPartitions$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./stages/disks
 	cd tests/compat && $(GO) test -run '^$$' -fuzz '^FuzzValidateDifferential$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .
 	cd tests/compat && $(GO) test -run '^$$' -fuzz '^FuzzTranslateDifferential$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .
 

@@ -28,6 +28,9 @@ go test -run '^$' -bench 'ParseLarge|MergeLarge' -benchmem ./config | grep -E '^
 section "transpile: 1.7 MB YAML, 5,000 inline files (target under 300 ms)"
 go test -run '^$' -bench 'Translate' -benchmem ./transpile | grep -E '^Benchmark'
 
+section "peak RSS of provision validate on 64 MiB JSON and transpile on 25 MiB YAML (issue #12: 2 GB and 1.7 GB before)"
+go run ./bench/peakrss
+
 section "fetch: 1 GiB over loopback HTTP with sha512 (peak RSS target under 64 MB)"
 go test -run '^$' -bench 'Fetch1GiB' -benchtime 1x ./internal/resource | grep -vE '^(goos|goarch|pkg|cpu|PASS|ok)'
 

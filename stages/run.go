@@ -116,8 +116,15 @@ func LoadConfig(path string) (*config.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the cached config (did the fetch stage run?): %w", err)
 	}
-	cfg, _, err := config.Parse(data)
+	cfg, rep, err := config.Parse(data)
 	if err != nil {
+		// The first error says which entry and why; the cache is written
+		// valid, so this is a tampered or hand-made cache.
+		for _, e := range rep.Entries {
+			if e.Level == report.Error {
+				return nil, fmt.Errorf("cached config %s: %w: %s", path, err, e)
+			}
+		}
 		return nil, fmt.Errorf("cached config %s: %w", path, err)
 	}
 	return &cfg, nil

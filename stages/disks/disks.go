@@ -41,6 +41,9 @@ func (s Stage) Run(ctx context.Context, env *stages.Env, cfg *config.Config) err
 		return nil
 	}
 	st := cfg.Storage
+	if err := checkRaidNames(st.Raid); err != nil {
+		return err
+	}
 	plans, err := planDisks(ctx, st.Disks)
 	if err != nil {
 		return err
@@ -58,10 +61,14 @@ func (s Stage) Run(ctx context.Context, env *stages.Env, cfg *config.Config) err
 	if err := createRaids(ctx, env, st.Raid); err != nil {
 		return err
 	}
-	if err := createLuks(ctx, env, st.Luks, keys); err != nil {
-		return err
+	keyFiles, err := createLuks(ctx, env, st.Luks, keys)
+	if err == nil {
+		err = createFilesystems(ctx, env, st.Filesystems)
 	}
-	return createFilesystems(ctx, env, st.Filesystems)
+	if err != nil {
+		removeKeyFiles(env, keyFiles)
+	}
+	return err
 }
 
 func str(s *string) string {

@@ -1,12 +1,15 @@
 package disks
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -40,7 +43,7 @@ func fetchLuksKeys(ctx context.Context, env *stages.Env, vols []config.Luks) ([]
 		if env.Fetcher == nil {
 			return nil, stages.Errorf(luksPath(i).Append("keyFile"), l.Name, "no fetcher to fetch the key file")
 		}
-		data, err := env.Fetcher.Fetch(ctx, resource.RequestFrom(l.KeyFile))
+		data, err := fetchKey(ctx, env.Fetcher, resource.RequestFrom(l.KeyFile))
 		if err != nil {
 			return nil, stages.Errorf(luksPath(i).Append("keyFile"), l.Name, "fetching the key file: %w", err)
 		}
@@ -49,19 +52,80 @@ func fetchLuksKeys(ctx context.Context, env *stages.Env, vols []config.Luks) ([]
 	return keys, nil
 }
 
+// maxKeyFile is the largest key file cryptsetup reads by default (its
+// keyfile-size limit of 8 MiB); a larger one could never open a volume, so
+// it is not fetched further into memory.
+const maxKeyFile = 8 << 20
+
+// fetchKey fetches a key file, stopping the fetch (and its retries) as
+// soon as it grows past maxKeyFile.
+func fetchKey(ctx context.Context, f *resource.Fetcher, req resource.Request) ([]byte, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w := &cappedBuffer{max: maxKeyFile, over: cancel}
+	err := f.FetchTo(ctx, req, w)
+	if w.exceeded {
+		return nil, fmt.Errorf("the key file is larger than %d bytes (8 MiB), the most cryptsetup reads from a key file", maxKeyFile)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return w.buf.Bytes(), nil
+}
+
+// cappedBuffer holds at most max bytes; a write beyond that fails and
+// calls over, which ends the fetch instead of letting it retry.
+type cappedBuffer struct {
+	buf      bytes.Buffer
+	max      int
+	over     func()
+	exceeded bool
+}
+
+func (c *cappedBuffer) Write(p []byte) (int, error) {
+	if c.buf.Len()+len(p) > c.max {
+		c.exceeded = true
+		c.over()
+		return 0, errors.New("key file too large")
+	}
+	return c.buf.Write(p)
+}
+
+// Reset drops a failed attempt's bytes so the fetch can retry.
+func (c *cappedBuffer) Reset() { c.buf.Reset() }
+
 func usesClevis(c config.Clevis) bool {
 	return len(c.Tang) > 0 || boolv(c.Tpm2) || str(c.Custom.Pin) != ""
 }
 
-func createLuks(ctx context.Context, env *stages.Env, vols []config.Luks, keys [][]byte) error {
+// createLuks sets up every volume. It returns the key files it left in
+// the run directory, for the stage to remove should anything fail later:
+// a boot that stops must not leave keys lying in /run. A volume that fails
+// has its own key file removed here.
+func createLuks(ctx context.Context, env *stages.Env, vols []config.Luks, keys [][]byte) ([]string, error) {
+	var written []string
 	for i, l := range vols {
 		env.Progress("disks: LUKS volume %s", l.Name)
 		v := &volume{env: env, cfg: l, key: keys[i]}
-		if err := v.setUp(ctx); err != nil {
-			return stages.Errorf(luksPath(i), l.Name, "%w", err)
+		err := v.setUp(ctx)
+		if v.keyPath != "" {
+			written = append(written, v.keyPath)
+		}
+		if err != nil {
+			return written, stages.Errorf(luksPath(i), l.Name, "%w", err)
 		}
 	}
-	return nil
+	return written, nil
+}
+
+// removeKeyFiles removes key files after a failure; one already gone
+// (a clevis setup key) is no error.
+func removeKeyFiles(env *stages.Env, paths []string) {
+	for _, p := range paths {
+		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+			env.Log.Warn("could not remove a LUKS key file after the failure", "path", p, "err", err)
+		}
+	}
 }
 
 // volume is one LUKS volume being set up.
@@ -217,9 +281,24 @@ func (v *volume) open(ctx context.Context, reused bool) error {
 		_, err = command.RunOpts(ctx, command.Options{Secret: true}, "cryptsetup", args...)
 	}
 	if err != nil {
+		if v.keyPath != "" && v.keyRefused(ctx) {
+			return fmt.Errorf("the key file does not open the LUKS volume on %s (no key slot accepts it)", v.device())
+		}
 		return fmt.Errorf("opening %s: %w", v.device(), err)
 	}
 	return waitForDevice(ctx, v.mapped())
+}
+
+// keyRefused says whether the volume's header rejects the key: cryptsetup
+// answers 2 ("no permission") to --test-passphrase then. It runs only after
+// an open failed, whose output is hidden (it could echo key material) and
+// whose exit status alone does not tell a wrong key from a missing
+// device-mapper; --test-passphrase needs no device-mapper.
+func (v *volume) keyRefused(ctx context.Context) bool {
+	_, err := command.RunOpts(ctx, command.Options{Secret: true, Answers: []int{2}},
+		"cryptsetup", "open", "--test-passphrase", "--key-file", v.keyPath, v.device())
+	var exit *exec.ExitError
+	return errors.As(err, &exit) && exit.ExitCode() == 2
 }
 
 // bindClevis binds the configured pins with the setup key.

@@ -135,6 +135,9 @@ type change struct {
 // are decided first and creations placed after them, in config order, as
 // sgdisk-based tools do: freed space is available to new partitions.
 func (plan *diskPlan) decide(d config.Disk, tbl *table) error {
+	if err := tbl.checkUsable(len(d.Partitions) > 0); err != nil {
+		return stages.Errorf(report.Path{"storage", "disks", plan.index}, d.Device, "%w", err)
+	}
 	mib := tbl.mib()
 	used := map[int]bool{}
 	for n := range tbl.parts {
@@ -144,6 +147,13 @@ func (plan *diskPlan) decide(d config.Disk, tbl *table) error {
 	for j, p := range d.Partitions {
 		path := partPath(plan.index, j)
 		num := p.Number
+		if err := checkNumber(num); err != nil {
+			return stages.Errorf(path, d.Device, "%w", err)
+		}
+		// Validation refuses this too; the plan must not depend on it.
+		if num != 0 && slices.ContainsFunc(d.Partitions[:j], func(q config.Partition) bool { return q.Number == num }) {
+			return stages.Errorf(path, d.Device, "partition number %d appears twice", num)
+		}
 		ex, exists := tbl.parts[num]
 		if p.ShouldExist != nil && !*p.ShouldExist {
 			if !exists {
@@ -155,6 +165,9 @@ func (plan *diskPlan) decide(d config.Disk, tbl *table) error {
 			plan.drop(num)
 			delete(used, num)
 			continue
+		}
+		if err := tbl.checkExtent(p); err != nil {
+			return stages.Errorf(path, d.Device, "partition %d: %w", num, err)
 		}
 		if exists {
 			why := mismatch(p, ex, tbl, mib)
@@ -181,6 +194,9 @@ func (plan *diskPlan) decide(d config.Disk, tbl *table) error {
 			num = 1
 			for used[num] {
 				num++
+			}
+			if num > maxPartitionNumber {
+				return stages.Errorf(path, d.Device, "no free partition number: all %d GPT entries are in use", maxPartitionNumber)
 			}
 		}
 		used[num] = true
@@ -239,8 +255,10 @@ func (t *table) free() []freeArea {
 	var areas []freeArea
 	next := t.firstUsable
 	for _, e := range parts {
-		if e.start > next {
-			areas = append(areas, freeArea{next, e.start - 1})
+		// An entry past the end of the disk (a table from a larger disk,
+		// or a forged one) does not stretch the free space beyond it.
+		if end := min(e.start-1, t.lastUsable); end >= next {
+			areas = append(areas, freeArea{next, end})
 		}
 		next = max(next, e.end+1)
 	}
@@ -310,7 +328,9 @@ func gptLabel(label string) string {
 // mismatch names the first property of an existing partition that the
 // config contradicts ("size" when only the size differs), or "".
 func mismatch(p config.Partition, e existing, tbl *table, mib int64) string {
-	if s := intv(p.StartMiB); s > 0 && int64(s)*mib != e.start {
+	// Sectors are divided into MiB rather than MiB multiplied: a value
+	// from the config cannot overflow this way.
+	if s := intv(p.StartMiB); s > 0 && !isMiB(e.start, s, mib) {
 		return "start"
 	}
 	if p.TypeGUID != nil && *p.TypeGUID != "" && !strings.EqualFold(*p.TypeGUID, e.typeGUID) {
@@ -323,7 +343,7 @@ func mismatch(p config.Partition, e existing, tbl *table, mib int64) string {
 		return "label"
 	}
 	size := e.end - e.start + 1
-	if s := intv(p.SizeMiB); s > 0 && int64(s)*mib != size {
+	if s := intv(p.SizeMiB); s > 0 && !isMiB(size, s, mib) {
 		return "size"
 	}
 	// An explicit 0 means as large as possible: the partition must not be
@@ -332,6 +352,11 @@ func mismatch(p config.Partition, e existing, tbl *table, mib int64) string {
 		return "size"
 	}
 	return ""
+}
+
+// isMiB says whether a count of sectors is exactly n MiB.
+func isMiB(sectors int64, n int, mib int64) bool {
+	return sectors%mib == 0 && sectors/mib == int64(n)
 }
 
 // freeAfter counts the free sectors between e and the next partition or
@@ -539,8 +564,10 @@ func readTable(ctx context.Context, dev string) (*table, error) {
 	if pt.FirstLBA > 0 {
 		t.firstUsable = pt.FirstLBA
 	}
-	// A table written on a smaller disk ends early; the real size counts.
-	t.lastUsable = max(t.lastUsable, pt.LastLBA)
+	// The real size counts, not the header's: a table written on a
+	// smaller disk ends early (its backup header moves to the end when the
+	// table is written), and one from a larger disk, or a forged one,
+	// claims sectors the disk does not have.
 	for _, p := range pt.Partitions {
 		n, ok := trailingNumber(p.Node)
 		if !ok {

@@ -293,7 +293,8 @@ func TestPartitionPlanErrorsTouchNothing(t *testing.T) {
 		name, prepare, parts string
 		want                 []string
 	}{
-		{"too large", "", `{"number":2,"sizeMiB":100}`, []string{"storage.disks.0.partitions.0", "partition 2", "do not fit"}},
+		{"too large", "", `{"number":2,"sizeMiB":100}`, []string{"storage.disks.0.partitions.0", "partition 2", "larger than the disk"}},
+		{"larger than the free space", "", `{"number":2,"sizeMiB":60}`, []string{"storage.disks.0.partitions.0", "partition 2", "do not fit"}},
 		{"start inside a partition", "", `{"number":2,"startMiB":2,"sizeMiB":4}`, []string{"storage.disks.0.partitions.0", "not in free space"}},
 		{"second does not fit", "", `{"number":2,"sizeMiB":8},{"number":3,"sizeMiB":60}`, []string{"storage.disks.0.partitions.1", "partition 3"}},
 		{"mbr without wipeTable", "mbr", `{"number":1}`, []string{"storage.disks.0", "dos partition table", "wipeTable"}},

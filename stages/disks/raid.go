@@ -30,6 +30,20 @@ func createRaids(ctx context.Context, env *stages.Env, raids []config.Raid) erro
 
 func mdPath(name string) string { return "/dev/md/" + name }
 
+// checkRaidNames refuses, before any disk is touched, an array name that
+// would put its device outside /dev/md ("..", "../sda"): the reference
+// validator accepts such names and validation only warns, so the stage
+// keeps /dev/md/NAME inside /dev/md itself.
+func checkRaidNames(raids []config.Raid) error {
+	for i, r := range raids {
+		if r.Name == "" || r.Name == "." || r.Name == ".." || strings.ContainsAny(r.Name, "/\x00") {
+			return stages.Errorf(report.Path{"storage", "raid", i, "name"}, r.Name,
+				"RAID array name %q is not a file name under /dev/md (no /, NUL, . or ..)", r.Name)
+		}
+	}
+	return nil
+}
+
 func createRaid(ctx context.Context, r config.Raid) error {
 	for _, d := range r.Devices {
 		if err := waitForDevice(ctx, d); err != nil {

@@ -1,6 +1,9 @@
 package disks
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
 	"fmt"
 	"os"
 	"os/exec"
@@ -152,3 +155,88 @@ func TestClevisPin(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+// A key file that opens no key slot of an existing volume is named as
+// such (not as a bare exit status), and the key is not left in the run
+// directory. --test-passphrase needs no device-mapper, so this runs on
+// every kernel.
+func TestLuksWrongKey(t *testing.T) {
+	needLoop(t)
+	dev := loopDisk(t, 64)
+	right := filepath.Join(t.TempDir(), "right")
+	if err := os.WriteFile(right, []byte("right"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A cheap KDF: the test is about the answer, not the hashing.
+	sh(t, "cryptsetup", "luksFormat", "--type", "luks2", "--batch-mode", "--pbkdf", "pbkdf2",
+		"--pbkdf-force-iterations", "1000", "--key-file", right, dev)
+	name := "kindling-test-wrong"
+	closeLuks(t, name)
+	runDir, err := runStage(t, parse(t, "3.2.0", fmt.Sprintf(`{"luks":[{"name":%q,"device":%q,"keyFile":{"source":"data:,wrong"}}]}`, name, dev)))
+	mustFail(t, err, "storage.luks.0", name, "the key file does not open the LUKS volume on "+dev)
+	if entries, _ := os.ReadDir(filepath.Join(runDir, KeyFileDir)); len(entries) > 0 {
+		t.Errorf("key files left in the run directory after the failure: %v", entries)
+	}
+	if got := blkidOf(t, dev)["TYPE"]; got != "crypto_LUKS" {
+		t.Errorf("the volume changed to %q", got)
+	}
+}
+
+// A failure after the volumes are open (here a filesystem mkfs refuses)
+// removes every key file the stage wrote.
+func TestLuksKeyRemovedOnLaterFailure(t *testing.T) {
+	needLoop(t)
+	needDM(t)
+	dev := loopDisk(t, 64)
+	name := "kindling-test-later"
+	closeLuks(t, name)
+	runDir, err := runStage(t, parse(t, "3.2.0", fmt.Sprintf(`{"luks":[{"name":%q,"device":%q,"wipeVolume":true}],
+		"filesystems":[{"device":"/dev/mapper/%s","format":"xfs"}]}`, name, dev, name))) // too small for xfs
+	defer exec.Command("cryptsetup", "close", name).Run()
+	if err == nil {
+		t.Fatal("the stage succeeded; want mkfs.xfs to refuse a 48 MiB device")
+	}
+	if entries, _ := os.ReadDir(filepath.Join(runDir, KeyFileDir)); len(entries) > 0 {
+		t.Errorf("key files left in the run directory after the failure: %v", entries)
+	}
+}
+
+// An array name that would leave /dev/md is refused before any disk is
+// touched, even when validation only warns about it. The config is built
+// directly: whether validation refuses or warns is not this test's point.
+func TestRaidNameLeavingDevMd(t *testing.T) {
+	needLoop(t)
+	dev := loopDisk(t, 64)
+	sh(t, "sgdisk", "-n", "1:0:+8M", dev)
+	before := sh(t, "sfdisk", "--dump", dev)
+	for _, name := range []string{"..", "../sda", "a/b", ""} {
+		two := 2
+		cfg := &config.Config{Storage: config.Storage{
+			Disks: []config.Disk{{Device: dev, Partitions: []config.Partition{{Number: 2, SizeMiB: &two}}}},
+			Raid:  []config.Raid{{Name: name, Devices: []string{dev}}},
+		}}
+		_, err := runStage(t, cfg)
+		mustFail(t, err, "storage.raid.0.name", "is not a file name under /dev/md")
+		if after := sh(t, "sfdisk", "--dump", dev); after != before {
+			t.Fatalf("name %q: the table changed:\n%s\n%s", name, before, after)
+		}
+	}
+}
+
+// A key file larger than cryptsetup reads (a gzip bomb here) is cut at
+// 8 MiB while fetching, before any disk is touched, with an error that
+// says why.
+func TestLuksKeyFileTooLarge(t *testing.T) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(make([]byte, 64<<20))
+	zw.Close()
+	src := "data:;base64," + base64.StdEncoding.EncodeToString(gz.Bytes())
+	cfg := parse(t, "3.2.0", fmt.Sprintf(`{"luks":[{"name":"kindling-test-big","device":"/dev/kindling-none",
+		"keyFile":{"source":%q,"compression":"gzip"}}]}`, src))
+	runDir, err := runStage(t, cfg)
+	mustFail(t, err, "storage.luks.0.keyFile", "larger than 8388608 bytes")
+	if entries, _ := os.ReadDir(filepath.Join(runDir, KeyFileDir)); len(entries) > 0 {
+		t.Errorf("key files written: %v", entries)
+	}
+}

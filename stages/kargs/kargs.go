@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/kindling-dev/kindling/config"
+	"github.com/kindling-dev/kindling/config/report"
 	"github.com/kindling-dev/kindling/internal/command"
 	"github.com/kindling-dev/kindling/internal/rootfs"
 	"github.com/kindling-dev/kindling/stages"
@@ -54,6 +55,9 @@ func (s stage) Run(ctx context.Context, env *stages.Env, cfg *config.Config) err
 		return nil
 	}
 	ka := cfg.KernelArguments
+	if err := checkArgs(ka); err != nil {
+		return err
+	}
 	root, err := rootfs.Open(env.Root)
 	if err != nil {
 		return err
@@ -72,6 +76,24 @@ func (s stage) Run(ctx context.Context, env *stages.Env, cfg *config.Config) err
 	}
 	env.Log.Info("kernel arguments changed", "entries", strings.Join(changed, ","))
 	return env.RequestReboot("kernel arguments changed in " + strings.Join(changed, ", "))
+}
+
+// checkArgs refuses an argument with a control character before any
+// entry is touched: a line break would end the "options" line and forge
+// the next line of the boot entry (an initrd, another linux).
+func checkArgs(ka config.KernelArguments) error {
+	for _, list := range []struct {
+		key  string
+		args []string
+	}{{"shouldExist", ka.ShouldExist}, {"shouldNotExist", ka.ShouldNotExist}} {
+		for i, a := range list.args {
+			if strings.ContainsFunc(a, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) {
+				return stages.Errorf(report.Path{"kernelArguments", list.key, i}, a,
+					"kernel argument %q contains a line break or another control character, which would forge a line of the boot entry", a)
+			}
+		}
+	}
+	return nil
 }
 
 // findHelper returns the host path of the helper to use, or "".
