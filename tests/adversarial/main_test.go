@@ -5,9 +5,6 @@
 // geometry and huge configs. Each test asserts a clear error, an
 // unchanged root or disk, and a bound on the child's peak memory (from
 // its rusage: bounds, not timings).
-//
-// Tests that depend on a fix made on another branch assert the correct
-// behaviour and skip, naming the branch, only while it is missing.
 package adversarial
 
 import (
@@ -127,17 +124,6 @@ func (r result) boundedMem(t *testing.T, maxMiB int64) {
 	if r.rssKiB > maxMiB*1024 {
 		t.Errorf("peak RSS %d MiB, bound %d MiB", r.rssKiB/1024, maxMiB)
 	}
-}
-
-// says reports whether the output has every one of want; tests that
-// depend on another branch's fix use it to decide whether to skip.
-func (r result) says(want ...string) bool {
-	for _, w := range want {
-		if !strings.Contains(r.output, w) {
-			return false
-		}
-	}
-	return true
 }
 
 func needRoot(t *testing.T) {
