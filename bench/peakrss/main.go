@@ -18,8 +18,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
+
+	"github.com/kindling-dev/kindling/internal/bigconfig"
 )
 
 func main() {
@@ -43,12 +44,12 @@ func main() {
 		bin   string
 		args  []string
 	}{
-		{fmt.Sprintf("provision validate, %d MiB JSON, many files", *jsonMiB), manyFilesJSON(*jsonMiB << 20), "provision", []string{"validate"}},
-		{fmt.Sprintf("provision validate, %d MiB JSON, one data URL", *jsonMiB), oneDataURLJSON(*jsonMiB << 20), "provision", []string{"validate"}},
-		{fmt.Sprintf("transpile, %d MiB YAML, many files", *yamlMiB), manyFilesYAML(*yamlMiB << 20), "transpile", nil},
+		{fmt.Sprintf("provision validate, %d MiB JSON, many files", *jsonMiB), bigconfig.ManyFilesJSON(*jsonMiB << 20), "provision", []string{"validate"}},
+		{fmt.Sprintf("provision validate, %d MiB JSON, one data URL", *jsonMiB), bigconfig.OneDataURLJSON(*jsonMiB << 20), "provision", []string{"validate"}},
+		{fmt.Sprintf("transpile, %d MiB YAML, many files", *yamlMiB), bigconfig.ManyFilesYAML(*yamlMiB << 20), "transpile", nil},
 		{fmt.Sprintf("transpile, %d MiB YAML, one inline file", *yamlMiB), oneInlineYAML(*yamlMiB << 20), "transpile", nil},
 		// Just under transpile's input limit (8 MiB), so it is translated.
-		{"transpile, 7 MiB YAML, many files", manyFilesYAML(7 << 20), "transpile", nil},
+		{"transpile, 7 MiB YAML, many files", bigconfig.ManyFilesYAML(7 << 20), "transpile", nil},
 	}
 	for _, in := range inputs {
 		p := filepath.Join(dir, "input")
@@ -85,58 +86,6 @@ func writeFile(p string, write func(io.Writer)) error {
 		return err
 	}
 	return f.Close()
-}
-
-// counter counts the bytes written through it.
-type counter struct {
-	w io.Writer
-	n int
-}
-
-func (c *counter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += n
-	return n, err
-}
-
-// manyFilesJSON is a valid config of about size bytes: many files with
-// small inline contents, the shape a generated config has.
-func manyFilesJSON(size int) func(io.Writer) {
-	return func(w io.Writer) {
-		c := &counter{w: w}
-		io.WriteString(c, `{"ignition":{"version":"3.4.0"},"storage":{"files":[`)
-		for i := 0; c.n < size; i++ {
-			if i > 0 {
-				io.WriteString(c, ",")
-			}
-			fmt.Fprintf(c, `{"path":"/etc/gen/f%07d","mode":420,"contents":{"source":"data:,%s"}}`, i, strings.Repeat("x", 200))
-		}
-		io.WriteString(c, "]}}")
-	}
-}
-
-// oneDataURLJSON is a valid config of about size bytes that is one file
-// with a percent-encoded data URL.
-func oneDataURLJSON(size int) func(io.Writer) {
-	return func(w io.Writer) {
-		io.WriteString(w, `{"ignition":{"version":"3.4.0"},"storage":{"files":[{"path":"/etc/big","contents":{"source":"data:,`)
-		for i := 0; i < size/4; i++ {
-			io.WriteString(w, "a%20")
-		}
-		io.WriteString(w, `"}}]}}`)
-	}
-}
-
-// manyFilesYAML is a valid Butane-dialect config of about size bytes:
-// many files with inline contents.
-func manyFilesYAML(size int) func(io.Writer) {
-	return func(w io.Writer) {
-		c := &counter{w: w}
-		io.WriteString(c, "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n")
-		for i := 0; c.n < size; i++ {
-			fmt.Fprintf(c, "    - path: /etc/gen/f%07d\n      mode: 0644\n      contents:\n        inline: %s\n", i, strings.Repeat("x", 200))
-		}
-	}
 }
 
 // oneInlineYAML is a valid Butane-dialect config of about size bytes

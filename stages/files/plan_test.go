@@ -1,49 +1,15 @@
 package files
 
 import (
-	"crypto/sha256"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
-	"syscall"
 	"testing"
-)
 
-// snapshotTree describes every node below root (type, mode, owner,
-// content hash, link target), to prove a failed run changed nothing.
-func snapshotTree(t *testing.T, root string) string {
-	t.Helper()
-	var lines []string
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		var st syscall.Stat_t
-		if err := syscall.Lstat(p, &st); err != nil {
-			return err
-		}
-		desc := fmt.Sprintf("%s mode=%#o owner=%d:%d", strings.TrimPrefix(p, root), st.Mode, st.Uid, st.Gid)
-		switch st.Mode & syscall.S_IFMT {
-		case syscall.S_IFREG:
-			b, _ := os.ReadFile(p)
-			desc += fmt.Sprintf(" %x", sha256.Sum256(b))
-		case syscall.S_IFLNK:
-			target, _ := os.Readlink(p)
-			desc += " -> " + target
-		}
-		lines = append(lines, desc)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(lines)
-	return strings.Join(lines, "\n")
-}
+	"github.com/kindling-dev/kindling/internal/testutil"
+)
 
 // fcosRoot lays out the symlinks Fedora CoreOS has at provisioning time:
 // /usr/local -> ../var/usrlocal and /opt -> var/opt, with /var empty.
@@ -94,12 +60,12 @@ func TestResolvedConflict(t *testing.T) {
 	if err := os.Symlink("/", filepath.Join(root, "foo")); err != nil {
 		t.Fatal(err)
 	}
-	before := snapshotTree(t, root)
+	before := testutil.Snapshot(t, root)
 	err := apply(t, root, "3.4.0", `,"storage":{"files":[{"path":"/foo/bar/baz","contents":{"source":"data:,1"}},{"path":"/bar/baz","contents":{"source":"data:,2"}}]}`)
 	if err == nil || !strings.Contains(err.Error(), "storage.files.1.path") || !strings.Contains(err.Error(), "storage.files.0") {
 		t.Fatalf("err = %v, want a conflict naming both entries", err)
 	}
-	if after := snapshotTree(t, root); after != before {
+	if after := testutil.Snapshot(t, root); after != before {
 		t.Errorf("root changed:\n%s\n---\n%s", before, after)
 	}
 }
@@ -141,12 +107,12 @@ func TestPrecheckLeavesRootUntouched(t *testing.T) {
 			if err := os.MkdirAll(filepath.Join(root, "var/lib/data"), 0o755); err != nil {
 				t.Fatal(err)
 			}
-			before := snapshotTree(t, root)
+			before := testutil.Snapshot(t, root)
 			err := apply(t, root, "3.4.0", c.body)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err = %v, want one mentioning %q", err, c.want)
 			}
-			if after := snapshotTree(t, root); after != before {
+			if after := testutil.Snapshot(t, root); after != before {
 				t.Errorf("root changed:\n%s\n---\n%s", before, after)
 			}
 		})
@@ -234,13 +200,13 @@ func TestUnitInstallNames(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer os.Remove(unitPath)
-			before := snapshotTree(t, root)
+			before := testutil.Snapshot(t, root)
 			body := fmt.Sprintf(`,"systemd":{"units":[{"name":%q,"enabled":true}]}`, name)
 			err := apply(t, root, "3.4.0", body)
 			if err == nil || !strings.Contains(err.Error(), "systemd.units.0.enabled") {
 				t.Fatalf("err = %v, want a refusal", err)
 			}
-			if after := snapshotTree(t, root); after != before {
+			if after := testutil.Snapshot(t, root); after != before {
 				t.Errorf("root changed:\n%s\n---\n%s", before, after)
 			}
 		})

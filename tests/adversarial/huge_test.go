@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kindling-dev/kindling/internal/bigconfig"
 )
 
 // Peak memory bounds for the huge inputs below: about ten times the
@@ -41,56 +43,6 @@ func generate(t *testing.T, name string, write func(w io.Writer)) string {
 	return p
 }
 
-// countingWriter counts what passes through it.
-type countingWriter struct {
-	w io.Writer
-	n int
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += n
-	return n, err
-}
-
-// manyFilesJSON writes a valid config of about size bytes: many small files.
-func manyFilesJSON(size int) func(io.Writer) {
-	return func(w io.Writer) {
-		c := &countingWriter{w: w}
-		io.WriteString(c, `{"ignition":{"version":"3.4.0"},"storage":{"files":[`)
-		for i := 0; c.n < size; i++ {
-			if i > 0 {
-				io.WriteString(c, ",")
-			}
-			fmt.Fprintf(c, `{"path":"/etc/gen/f%07d","mode":420,"contents":{"source":"data:,%s"}}`, i, strings.Repeat("x", 200))
-		}
-		io.WriteString(c, "]}}")
-	}
-}
-
-// oneDataURLJSON writes a valid config of about size bytes: one file
-// with a percent-encoded data URL.
-func oneDataURLJSON(size int) func(io.Writer) {
-	return func(w io.Writer) {
-		io.WriteString(w, `{"ignition":{"version":"3.4.0"},"storage":{"files":[{"path":"/etc/big","contents":{"source":"data:,`)
-		for i := 0; i < size/4; i++ {
-			io.WriteString(w, "a%20")
-		}
-		io.WriteString(w, `"}}]}}`)
-	}
-}
-
-// manyFilesYAML writes a valid YAML-dialect config of about size bytes.
-func manyFilesYAML(size int) func(io.Writer) {
-	return func(w io.Writer) {
-		c := &countingWriter{w: w}
-		io.WriteString(c, "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n")
-		for i := 0; c.n < size; i++ {
-			fmt.Fprintf(c, "    - path: /etc/gen/f%07d\n      mode: 0644\n      contents:\n        inline: %s\n", i, strings.Repeat("x", 200))
-		}
-	}
-}
-
 // nested writes head, n opening brackets, n closing ones and end.
 func nested(head string, n int, end string) func(io.Writer) {
 	return func(w io.Writer) {
@@ -116,10 +68,10 @@ func TestHugeConfigs(t *testing.T) {
 		input func(io.Writer)
 		bound int64
 	}{
-		{"validate 64 MiB JSON, many files", provision, []string{"validate"}, manyFilesJSON(64 << 20), validateBoundMiB},
-		{"validate 64 MiB JSON, one data URL", provision, []string{"validate"}, oneDataURLJSON(64 << 20), validateBoundMiB},
-		{"transpile 25 MiB YAML, many files", transpile, nil, manyFilesYAML(25 << 20), transpileBoundMiB},
-		{"transpile 7 MiB YAML, many files (under the input limit)", transpile, nil, manyFilesYAML(7 << 20), transpileBoundMiB},
+		{"validate 64 MiB JSON, many files", provision, []string{"validate"}, bigconfig.ManyFilesJSON(64 << 20), validateBoundMiB},
+		{"validate 64 MiB JSON, one data URL", provision, []string{"validate"}, bigconfig.OneDataURLJSON(64 << 20), validateBoundMiB},
+		{"transpile 25 MiB YAML, many files", transpile, nil, bigconfig.ManyFilesYAML(25 << 20), transpileBoundMiB},
+		{"transpile 7 MiB YAML, many files (under the input limit)", transpile, nil, bigconfig.ManyFilesYAML(7 << 20), transpileBoundMiB},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := run(t, nil, nil, c.bin, append(c.args, generate(t, "input", c.input))...)
@@ -141,7 +93,7 @@ func TestHugeDataURLApplied(t *testing.T) {
 	needRoot(t)
 	root := newRoot(t)
 	r := run(t, nil, nil, provision, "apply", "--log-to-stdout", "--root", root, "--run-dir", t.TempDir(),
-		generate(t, "config.json", oneDataURLJSON(64<<20)))
+		generate(t, "config.json", bigconfig.OneDataURLJSON(64<<20)))
 	if r.code != 0 {
 		t.Fatalf("apply exited %d:\n%s", r.code, tail(r.output))
 	}

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kindling-dev/kindling/internal/testutil"
 )
 
 // injection is a config field that reaches a file or a command line,
@@ -72,14 +74,14 @@ func TestInjectionLeavesRootAlone(t *testing.T) {
 		}
 		t.Run(c.name, func(t *testing.T) {
 			root := newRoot(t)
-			before := snapshot(t, root)
-			outside := snapshot(t, filepath.Dir(root))
+			before := testutil.Snapshot(t, root)
+			outside := testutil.Snapshot(t, filepath.Dir(root))
 			r := applyFiles(t, root, config("3.4.0", c.body))
 			r.failed(t, 256, c.want[0])
-			if after := snapshot(t, root); after != before {
+			if after := testutil.Snapshot(t, root); after != before {
 				t.Errorf("the root changed:\n%s\n---\n%s", before, after)
 			}
-			if after := snapshot(t, filepath.Dir(root)); after != outside {
+			if after := testutil.Snapshot(t, filepath.Dir(root)); after != outside {
 				t.Errorf("something was written next to the root")
 			}
 		})
@@ -118,10 +120,10 @@ func TestKernelArgumentForgingALine(t *testing.T) {
 	if err := os.WriteFile(entry, []byte("title Debian\nlinux /vmlinuz\noptions root=/dev/vda1 ro\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	before := snapshot(t, root)
+	before := testutil.Snapshot(t, root)
 	r := applyFiles(t, root, config("3.4.0", `,"kernelArguments":{"shouldExist":["quiet\ninitrd /evil.img"]}`))
 	r.failed(t, 128, "kernelArguments.shouldExist.0", "would forge a line of the boot entry")
-	if after := snapshot(t, root); after != before {
+	if after := testutil.Snapshot(t, root); after != before {
 		t.Errorf("the root changed:\n%s\n---\n%s", before, after)
 	}
 }

@@ -9,13 +9,10 @@ package adversarial
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -177,37 +174,4 @@ func applyFiles(t *testing.T, root string, cfg []byte, extra ...string) result {
 	t.Helper()
 	args := append([]string{"apply", "--log-to-stdout", "--root", root, "--run-dir", t.TempDir()}, extra...)
 	return run(t, nil, nil, provision, append(args, writeFile(t, "config.json", cfg))...)
-}
-
-// snapshot describes every node under dir (path, type, mode, owner, size,
-// link target, contents hash): equal snapshots mean nothing changed.
-func snapshot(t *testing.T, dir string) string {
-	t.Helper()
-	var lines []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		st := fi.Sys().(*syscall.Stat_t)
-		line := fmt.Sprintf("%s %v %d:%d %d", strings.TrimPrefix(p, dir), fi.Mode(), st.Uid, st.Gid, fi.Size())
-		switch {
-		case fi.Mode()&fs.ModeSymlink != 0:
-			target, _ := os.Readlink(p)
-			line += " -> " + target
-		case fi.Mode().IsRegular():
-			data, _ := os.ReadFile(p)
-			line += fmt.Sprintf(" %x", sha256.Sum256(data))
-		}
-		lines = append(lines, line)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(lines)
-	return strings.Join(lines, "\n")
 }

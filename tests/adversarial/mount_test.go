@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/kindling-dev/kindling/internal/testutil"
 )
 
 // bindMount mounts host on dir (made if missing) until the test ends.
@@ -37,13 +39,13 @@ func TestOverwriteAcrossABindMount(t *testing.T) {
 				t.Fatal(err)
 			}
 			bindMount(t, host, filepath.Join(root, "mnt/data"))
-			before := snapshot(t, root)
+			before := testutil.Snapshot(t, root)
 			r := applyFiles(t, root, config("3.4.0", c.body))
 			r.failed(t, 128, c.want)
 			if b, err := os.ReadFile(precious); err != nil || string(b) != "keep" {
 				t.Errorf("the host's file: %q %v", b, err)
 			}
-			if after := snapshot(t, root); after != before {
+			if after := testutil.Snapshot(t, root); after != before {
 				t.Errorf("the root changed:\n%s\n---\n%s", before, after)
 			}
 		})

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/pin/tftp/v3"
+
+	"github.com/kindling-dev/kindling/internal/testutil"
 )
 
 // hostileServer is an HTTP server on 127.0.0.1 that misbehaves on
@@ -139,7 +141,7 @@ func TestMisbehavingServer(t *testing.T) {
 	} {
 		t.Run(c.path, func(t *testing.T) {
 			root := newRoot(t)
-			before := snapshot(t, root)
+			before := testutil.Snapshot(t, root)
 			srv.requests.Store(0)
 			start := time.Now()
 			r := applyFiles(t, root, fileFrom(srv.url+c.path, ""))
@@ -151,7 +153,7 @@ func TestMisbehavingServer(t *testing.T) {
 			if n := srv.requests.Load(); n > c.maxRequests {
 				t.Errorf("%d requests to %s, bound %d", n, c.path, c.maxRequests)
 			}
-			if after := snapshot(t, root); after != before {
+			if after := testutil.Snapshot(t, root); after != before {
 				t.Errorf("the root changed:\n%s\n---\n%s", before, after)
 			}
 		})
@@ -204,10 +206,10 @@ func TestGzipBombInAFile(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			root := newRoot(t)
-			before := snapshot(t, root)
+			before := testutil.Snapshot(t, root)
 			r := applyFiles(t, root, fileFrom(source, extra))
 			r.failed(t, 128, "storage.files.0.contents", "sha512")
-			if after := snapshot(t, root); after != before {
+			if after := testutil.Snapshot(t, root); after != before {
 				t.Errorf("the root changed:\n%s\n---\n%s", before, after)
 			}
 		})

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/kindling-dev/kindling/internal/testutil"
 )
 
 func gzipBase64(t *testing.T, s string) string {
@@ -251,7 +253,7 @@ func TestFetchFailureChangesNothing(t *testing.T) {
 		for _, v := range allVersions {
 			t.Run(tc.name+"/"+v, func(t *testing.T) {
 				root := newRoot(t)
-				before := snapshot(t, root)
+				before := testutil.Snapshot(t, root)
 				body := `,"passwd":{"users":[{"name":"bob"}]},
 				"storage":{"directories":[{"path":"/srv/x"}],
 				"files":[{"path":"/etc/good","contents":{"source":"data:,fine"}},` + tc.badFile + `],
@@ -264,7 +266,7 @@ func TestFetchFailureChangesNothing(t *testing.T) {
 				if !strings.Contains(r.output, tc.wantMsg+" (/etc/bad)") {
 					t.Errorf("error does not name %s (/etc/bad):\n%s", tc.wantMsg, r.output)
 				}
-				if after := snapshot(t, root); after != before {
+				if after := testutil.Snapshot(t, root); after != before {
 					t.Errorf("target changed:\nbefore:\n%s\nafter:\n%s", before, after)
 				}
 			})
@@ -292,7 +294,7 @@ func symlinkEscapes(t *testing.T, v string) {
 	outside := filepath.Join(t.TempDir(), "outside")
 	os.MkdirAll(outside, 0o755)
 	os.WriteFile(filepath.Join(outside, "sentinel"), []byte("untouched"), 0o644)
-	before := snapshot(t, outside)
+	before := testutil.Snapshot(t, outside)
 
 	// Plants: an absolute directory link, a relative one climbing
 	// out, and a final-component link to the outside file. The
@@ -313,7 +315,7 @@ func symlinkEscapes(t *testing.T, v string) {
 		"links":[{"path":"/abs/link","target":"/etc/passwd"},{"path":"/rel/hard","target":"/etc/passwd","hard":true}]}`
 	apply(t, root, writeConfig(t, v, body))
 
-	if after := snapshot(t, outside); after != before {
+	if after := testutil.Snapshot(t, outside); after != before {
 		t.Fatalf("outside changed:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 	// The writes happened, inside the root.

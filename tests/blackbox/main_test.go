@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -150,41 +149,6 @@ func dataURL(s string) string { return "data:," + url.PathEscape(s) }
 func sha512Of(s string) string {
 	sum := sha512.Sum512([]byte(s))
 	return "sha512-" + hex.EncodeToString(sum[:])
-}
-
-// snapshot describes every node under dir: path, type, mode, owner,
-// size, symlink target and contents hash, so two snapshots compare equal
-// exactly when nothing changed.
-func snapshot(t *testing.T, dir string) string {
-	t.Helper()
-	var lines []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		st := fi.Sys().(*syscall.Stat_t)
-		line := fmt.Sprintf("%s %v %d:%d %d", strings.TrimPrefix(p, dir), fi.Mode(), st.Uid, st.Gid, fi.Size())
-		switch {
-		case fi.Mode()&fs.ModeSymlink != 0:
-			target, _ := os.Readlink(p)
-			line += " -> " + target
-		case fi.Mode().IsRegular():
-			data, _ := os.ReadFile(p)
-			sum := sha512.Sum512(data)
-			line += " " + hex.EncodeToString(sum[:8])
-		}
-		lines = append(lines, line)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(lines)
-	return strings.Join(lines, "\n")
 }
 
 // node checks one path's type/permission bits and owner.
