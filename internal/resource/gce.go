@@ -3,7 +3,6 @@ package resource
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"time"
 
 	"cloud.google.com/go/compute/metadata"
@@ -26,11 +25,7 @@ func NewGCE(m Metadata) *metadata.Client {
 // tests).
 func (f *Fetcher) GCE() *metadata.Client {
 	f.cloud.gceOnce.Do(func() {
-		m := f.opts.Metadata
-		if f.opts.GCEMetadataEndpoint != "" {
-			m.Endpoint = strings.TrimRight(f.opts.GCEMetadataEndpoint, "/")
-		}
-		f.cloud.gce = NewGCE(m)
+		f.cloud.gce = NewGCE(f.metadataAt(f.opts.GCEMetadataEndpoint))
 	})
 	return f.cloud.gce
 }

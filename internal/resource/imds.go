@@ -31,13 +31,19 @@ func NewIMDS(m Metadata) *imds.Client {
 // address in tests).
 func (f *Fetcher) IMDS() *imds.Client {
 	f.cloud.imdsOnce.Do(func() {
-		m := f.opts.Metadata
-		if f.opts.AWSMetadataEndpoint != "" {
-			m.Endpoint = strings.TrimRight(f.opts.AWSMetadataEndpoint, "/")
-		}
-		f.cloud.imds = NewIMDS(m)
+		f.cloud.imds = NewIMDS(f.metadataAt(f.opts.AWSMetadataEndpoint))
 	})
 	return f.cloud.imds
+}
+
+// metadataAt is the fetcher's link-local client, at endpoint instead of
+// the service's own address when endpoint is set (a fake one in tests).
+func (f *Fetcher) metadataAt(endpoint string) Metadata {
+	m := f.opts.Metadata
+	if endpoint != "" {
+		m.Endpoint = strings.TrimRight(endpoint, "/")
+	}
+	return m
 }
 
 // awsAllowed says whether S3 fetches may ask IMDS: not when they go to a
