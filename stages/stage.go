@@ -66,6 +66,9 @@ type Info struct {
 	Unmounts bool
 	// Devices: the stage changes block devices (partitions, formats).
 	Devices bool
+	// InRoot: the stage works inside Env.Root, which must then be an
+	// existing directory; the others may run before the root exists.
+	InRoot bool
 }
 
 // Describer is a stage that describes itself; stages that do not are

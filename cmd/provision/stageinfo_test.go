@@ -20,6 +20,15 @@ func TestStagesDescribeThemselves(t *testing.T) {
 			t.Errorf("stage %s has no summary", name)
 		}
 	}
+	var inRoot []string
+	for _, name := range stages.Order {
+		if s, _ := stages.Get(name); stages.InfoOf(s).InRoot {
+			inRoot = append(inRoot, name)
+		}
+	}
+	if got := strings.Join(inRoot, " "); got != "mount files umount" {
+		t.Errorf("stages whose --root must exist: %q", got)
+	}
 	if got := strings.Join(stages.ConfigStages(false), " "); got != "kargs files" {
 		t.Errorf("apply without --with-disks runs %q", got)
 	}

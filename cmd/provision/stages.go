@@ -106,9 +106,9 @@ func runStage(name string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "provision %s: --root must not be empty\n", name)
 		return exitUsage
 	}
-	// Only these stages work inside the root; the others may run before
-	// it exists.
-	if name == "mount" || name == "files" || name == "umount" {
+	// Stages that work inside the root need it to exist; the others may
+	// run before it does.
+	if stages.InfoOf(s).InRoot {
 		root, err := resolveRoot(f.root)
 		if err != nil {
 			fmt.Fprintf(stderr, "provision %s: %v\n", name, err)

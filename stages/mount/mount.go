@@ -74,7 +74,7 @@ type mountStage struct{}
 func (mountStage) Name() string { return "mount" }
 
 func (mountStage) Info() stages.Info {
-	return stages.Info{Mounts: true, Summary: "stage: mount the config's filesystems under the target root"}
+	return stages.Info{Mounts: true, InRoot: true, Summary: "stage: mount the config's filesystems under the target root"}
 }
 
 // Idle says no filesystem of the config is to be mounted (so none is to
@@ -144,7 +144,7 @@ type umountStage struct{}
 func (umountStage) Name() string { return "umount" }
 
 func (umountStage) Info() stages.Info {
-	return stages.Info{Unmounts: true, Summary: "stage: unmount what the mount stage mounted"}
+	return stages.Info{Unmounts: true, InRoot: true, Summary: "stage: unmount what the mount stage mounted"}
 }
 
 // Run unmounts in reverse order what mount mounted. A path that is not a
