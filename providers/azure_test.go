@@ -22,6 +22,7 @@ func ovfEnv(customData string) string {
 }
 
 func TestCustomDataFromOVF(t *testing.T) {
+	t.Parallel()
 	got, err := customDataFromOVF([]byte(ovfEnv(base64.StdEncoding.EncodeToString([]byte(userData)))))
 	if err != nil || string(got) != userData {
 		t.Fatalf("got %q, %v", got, err)
@@ -39,6 +40,7 @@ func TestCustomDataFromOVF(t *testing.T) {
 
 // TestCustomDataForms: the other spellings an OVF document may use.
 func TestCustomDataForms(t *testing.T) {
+	t.Parallel()
 	enc := base64.StdEncoding.EncodeToString([]byte(userData))
 	for name, doc := range map[string]string{
 		"no prefix":           `<Environment><CustomData>` + enc + `</CustomData></Environment>`,

@@ -64,6 +64,7 @@ func cloudstackContext(srv *httptest.Server, root string) *FetchContext {
 }
 
 func TestCloudStackMetadataService(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name     string
 		router   *fakeRouter
@@ -110,6 +111,7 @@ func TestCloudStackMetadataService(t *testing.T) {
 }
 
 func TestCloudStackOfflineWithoutDrive(t *testing.T) {
+	t.Parallel()
 	router := &fakeRouter{userData: userData}
 	srv := httptest.NewServer(router)
 	defer srv.Close()
@@ -154,6 +156,7 @@ func TestCloudStackDrive(t *testing.T) {
 }
 
 func TestDHCPServer(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		leases map[string]string
@@ -185,6 +188,7 @@ func TestDHCPServer(t *testing.T) {
 }
 
 func TestCloudStackUserDataURL(t *testing.T) {
+	t.Parallel()
 	for addr, want := range map[string]string{
 		"10.1.1.1":        "http://10.1.1.1/latest/user-data",
 		"::ffff:10.1.1.1": "http://10.1.1.1/latest/user-data",
@@ -203,6 +207,7 @@ const cloudstackNetnsEnv = "KINDLING_PROVIDERS_CLOUDSTACK_NETNS"
 // MetadataURL): the router address comes from the lease and the request
 // goes to its port 80, inside a network namespace this test creates.
 func TestCloudStackInNetworkNamespace(t *testing.T) {
+	t.Parallel()
 	runInNetns(t, "^TestCloudStackNetnsHelper$", cloudstackNetnsEnv, "10.1.1.1/32", "10.2.2.2/32")
 }
 

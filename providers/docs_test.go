@@ -11,6 +11,7 @@ import (
 // registered platform, and that row shows, in backquotes, exactly what the
 // registry says the platform reads and which headers it sends.
 func TestPlatformsDocMatchesRegistry(t *testing.T) {
+	t.Parallel()
 	doc, err := os.ReadFile("../docs/platforms.md")
 	if err != nil {
 		t.Fatal(err)
@@ -46,6 +47,7 @@ func TestPlatformsDocMatchesRegistry(t *testing.T) {
 // "Name: value" with a valid header name, and reads are not blank. With
 // -v it prints the cells of docs/platforms.md's second column.
 func TestSourcesAreWellFormed(t *testing.T) {
+	t.Parallel()
 	for _, name := range Names() {
 		src, _ := Describe(name)
 		var cells []string

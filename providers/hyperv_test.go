@@ -29,6 +29,7 @@ func writePool(t *testing.T, root string, recs ...[]byte) {
 }
 
 func TestHyperV(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		recs    [][]byte

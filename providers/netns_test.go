@@ -17,6 +17,7 @@ const netnsHelperEnv = "KINDLING_PROVIDERS_NETNS_HELPER"
 // metadata services inside a network namespace this test creates, by
 // re-running the test binary there.
 func TestAWSInNetworkNamespace(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root for network namespaces")
 	}

@@ -39,6 +39,7 @@ func (f *fakeVsock) DialVsock(ctx context.Context, cid, port uint32) (net.Conn, 
 }
 
 func TestAppleHV(t *testing.T) {
+	t.Parallel()
 	var status atomic.Int32
 	status.Store(200)
 	body := userData
@@ -144,6 +145,7 @@ esac`,
 }
 
 func TestZVMSpoolListing(t *testing.T) {
+	t.Parallel()
 	for list, want := range map[string]string{
 		"":         "",
 		"HEADER\n": "",
@@ -160,6 +162,7 @@ func TestZVMSpoolListing(t *testing.T) {
 }
 
 func TestNvidiaBlueField(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	fifo := filepath.Join(root, "/sys/bus/platform/devices/MLNXBF04:00/bootfifo")
 	if _, err := fetch(t, "nvidiabluefield", &FetchContext{Root: root}); !errors.Is(err, ErrNoConfig) {
@@ -181,6 +184,7 @@ func TestNvidiaBlueField(t *testing.T) {
 // server on a vsock listener of this machine (local CID 1), when the
 // kernel has vsock loopback.
 func TestKernelVsockLoopback(t *testing.T) {
+	t.Parallel()
 	fd, err := unix.Socket(unix.AF_VSOCK, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		t.Skipf("no AF_VSOCK here: %v", err)

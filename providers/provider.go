@@ -67,6 +67,12 @@ type FetchContext struct {
 	// Vsock, when set, replaces the kernel's vsock sockets (applehv).
 	Vsock VsockDialer
 	Log   *slog.Logger
+
+	// Seams for this package's tests, carried here rather than in package
+	// variables so tests that use them can run in parallel. nil is the
+	// real machine.
+	guestinfo func(key string) (string, error)         // the VMware backdoor's guestinfo reader
+	openVBox  func(path string) (vboxTransport, error) // opening the vboxguest device
 }
 
 func (fc *FetchContext) logger() *slog.Logger {
@@ -110,6 +116,8 @@ type entry struct {
 	src Source
 }
 
+// registry is filled by the platform files' init functions and only read
+// afterwards, so concurrent lookups need no lock.
 var registry = map[string]entry{}
 
 // Register adds a provider with the description of its source; called

@@ -40,6 +40,7 @@ func fetch(t *testing.T, name string, fc *FetchContext) ([]byte, error) {
 // TestSimpleHTTPPlatforms serves each platform's real path and checks the
 // headers it must send; a request missing them gets 403.
 func TestSimpleHTTPPlatforms(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		platform, path string
 		header         [2]string
@@ -88,6 +89,7 @@ func TestSimpleHTTPPlatforms(t *testing.T) {
 }
 
 func TestMetadataFailures(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name     string
 		platform string
@@ -222,6 +224,7 @@ func (f *fakeIMDS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestAWS(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		imds    *fakeIMDS
@@ -268,6 +271,7 @@ func TestAWS(t *testing.T) {
 // /v1/token (asked for as text, 300 s as Ignition does), then base64 user
 // data, which may be gzipped before encoding.
 func TestAkamai(t *testing.T) {
+	t.Parallel()
 	var stored atomic.Value
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
@@ -314,6 +318,7 @@ func TestFile(t *testing.T) {
 }
 
 func TestQEMU(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	if _, err := fetch(t, "qemu", &FetchContext{Root: root}); !errors.Is(err, ErrNoConfig) {
 		t.Fatalf("no fw_cfg: %v", err)
@@ -330,6 +335,7 @@ func TestQEMU(t *testing.T) {
 }
 
 func TestMetal(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/node1.ign" {
 			w.Write([]byte(userData))
@@ -362,6 +368,7 @@ func TestMetal(t *testing.T) {
 }
 
 func TestCmdline(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		cmdline, want string
 		ok            bool
@@ -385,6 +392,7 @@ func TestCmdline(t *testing.T) {
 }
 
 func TestRegistry(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"aws", "gcp", "azure", "openstack", "digitalocean", "qemu", "metal", "file"} {
 		if _, err := Get(name); err != nil {
 			t.Error(err)

@@ -104,6 +104,7 @@ func TestScaleway(t *testing.T) {
 // TestScalewayFakeRefusesUnprivileged makes sure the fake would catch a
 // client that forgot the privileged port.
 func TestScalewayFakeRefusesUnprivileged(t *testing.T) {
+	t.Parallel()
 	fake := &fakeScaleway{userData: userData}
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
@@ -193,6 +194,7 @@ const scalewayNetnsEnv = "KINDLING_PROVIDERS_SCALEWAY_NETNS"
 // TestScalewayInNetworkNamespace runs the provider unchanged against
 // 169.254.42.42:80 inside a network namespace this test creates.
 func TestScalewayInNetworkNamespace(t *testing.T) {
+	t.Parallel()
 	runInNetns(t, "^TestScalewayNetnsHelper$", scalewayNetnsEnv, "169.254.42.42/32")
 }
 

@@ -32,9 +32,6 @@ var (
 	vboxConfigProps = []string{"/Kindling/Config", "/Ignition/Config"}
 	// errNoVBoxGuest: the driver's device node is missing.
 	errNoVBoxGuest = errors.New("the vboxguest kernel module must be loaded (is this a VirtualBox VM?)")
-	// openVBoxTransport opens the driver's device; tests replace it with
-	// a fake host.
-	openVBoxTransport = openVBoxDevice
 )
 
 func init() { Register(virtualbox{}, Source{Reads: []string{"guest property " + vboxConfigProps[1]}}) }
@@ -129,8 +126,12 @@ func waitVBoxDevice(ctx context.Context, fc *FetchContext) (vboxTransport, error
 	path := filepath.Join(fc.Root, vboxGuestDevice)
 	deadline := time.Now().Add(fc.driveWait())
 	triedModprobe := fc.Root != "" // never load modules for a test root
+	open := openVBoxDevice
+	if fc.openVBox != nil {
+		open = fc.openVBox // a fake host
+	}
 	for {
-		t, err := openVBoxTransport(path)
+		t, err := open(path)
 		if err == nil {
 			return t, nil
 		}

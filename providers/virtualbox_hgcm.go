@@ -361,7 +361,7 @@ const (
 // to 1 KiB, older ones far more; the out-of-tree driver refuses user
 // buffers over 1 MiB. The value can change between two calls, so the
 // "buffer too small" answer is followed a bounded number of times.
-var (
+const (
 	guestPropFirstBuf = 4 << 10
 	guestPropMaxBuf   = 1 << 20
 	guestPropAttempts = 4
@@ -376,6 +376,12 @@ func guestPropName(name string) ([]byte, error) {
 
 // getGuestProp reads a guest property; found is false when it is unset.
 func getGuestProp(c *hgcmClient, name string) (value string, found bool, err error) {
+	return getGuestPropMax(c, name, guestPropMaxBuf)
+}
+
+// getGuestPropMax is getGuestProp refusing values that need more than
+// maxBuf bytes (a parameter so tests can reach the bound cheaply).
+func getGuestPropMax(c *hgcmClient, name string, maxBuf int) (value string, found bool, err error) {
 	nameBuf, err := guestPropName(name)
 	if err != nil {
 		return "", false, err
@@ -400,8 +406,8 @@ func getGuestProp(c *hgcmClient, name string) (value string, found bool, err err
 			switch {
 			case need <= size:
 				return "", false, fmt.Errorf("guest property %s: host wants %d bytes after refusing %d", name, need, size)
-			case need > guestPropMaxBuf:
-				return "", false, fmt.Errorf("guest property %s: value needs %d bytes, more than the %d accepted", name, need, guestPropMaxBuf)
+			case need > maxBuf:
+				return "", false, fmt.Errorf("guest property %s: value needs %d bytes, more than the %d accepted", name, need, maxBuf)
 			case attempt >= guestPropAttempts:
 				return "", false, fmt.Errorf("guest property %s: still growing after %d reads", name, attempt)
 			}

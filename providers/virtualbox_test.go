@@ -37,6 +37,7 @@ func vbgHeader(sizeIn, sizeOut uint32, rc int32) []byte {
 }
 
 func TestVirtualBoxIoctlCodes(t *testing.T) {
+	t.Parallel()
 	// _IOC(READ|WRITE=3, 'V'=0x56, nr, size) = 3<<30 | size<<16 | 0x56<<8 | nr.
 	cases := []struct {
 		name string
@@ -57,6 +58,7 @@ func TestVirtualBoxIoctlCodes(t *testing.T) {
 }
 
 func TestVirtualBoxEncodeConnect(t *testing.T) {
+	t.Parallel()
 	got, err := encodeHGCMConnect("VBoxGuestPropSvc")
 	if err != nil {
 		t.Fatal(err)
@@ -77,6 +79,7 @@ func TestVirtualBoxEncodeConnect(t *testing.T) {
 }
 
 func TestVirtualBoxEncodeDisconnect(t *testing.T) {
+	t.Parallel()
 	got := encodeHGCMDisconnect(0xdeadbeef)
 	want := le32(vbgHeader(28, 24, -225), 0xdeadbeef)
 	if !bytes.Equal(got, want) {
@@ -85,6 +88,7 @@ func TestVirtualBoxEncodeDisconnect(t *testing.T) {
 }
 
 func TestVirtualBoxEncodeCall(t *testing.T) {
+	t.Parallel()
 	name := []byte("/Ignition/Config\x00")
 	buf := make([]byte, 4096)
 	params := func() []hgcmParam {
@@ -144,6 +148,7 @@ func TestVirtualBoxEncodeCall(t *testing.T) {
 }
 
 func TestVirtualBoxDecodeConnect(t *testing.T) {
+	t.Parallel()
 	id, status, err := decodeHGCMConnect(le32(vbgHeader(156, 28, 0), 7))
 	if err != nil || status != 0 || id != 7 {
 		t.Fatalf("success reply: id %d, status %d, %v", id, status, err)
@@ -174,6 +179,7 @@ func getPropReply64(status int32, timestamp uint64, size uint32) []byte {
 }
 
 func TestVirtualBoxDecodeCall(t *testing.T) {
+	t.Parallel()
 	newParams := func() []hgcmParam {
 		return []hgcmParam{
 			{kind: hgcmParamLinIn, buf: make([]byte, 17)},
@@ -399,13 +405,12 @@ func (h *fakeVBoxHost) service(fn uint32, params []fakeParam) int32 {
 	return -1
 }
 
-// useFakeVBoxHost routes the provider's device opens to h and checks they
-// ask for Root/dev/vboxguest.
-func useFakeVBoxHost(t *testing.T, root string, h *fakeVBoxHost) {
+// useFakeVBoxHost routes fc's device opens to h and checks they ask for
+// fc.Root/dev/vboxguest.
+func useFakeVBoxHost(t *testing.T, fc *FetchContext, h *fakeVBoxHost) {
 	t.Helper()
-	saved := openVBoxTransport
-	t.Cleanup(func() { openVBoxTransport = saved })
-	openVBoxTransport = func(path string) (vboxTransport, error) {
+	root := fc.Root
+	fc.openVBox = func(path string) (vboxTransport, error) {
 		if want := filepath.Join(root, "/dev/vboxguest"); path != want {
 			t.Errorf("opened %s, want %s", path, want)
 		}
@@ -424,6 +429,7 @@ func gzipBase64(t *testing.T, s string) string {
 }
 
 func TestVirtualBoxProvider(t *testing.T) {
+	t.Parallel()
 	big := `{"ignition":{"version":"3.6.0"},"storage":{"files":[{"path":"/etc/big","contents":{"source":"data:,` +
 		strings.Repeat("a", 10000) + `"}}]}}`
 	cases := []struct {
@@ -459,8 +465,9 @@ func TestVirtualBoxProvider(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			root := t.TempDir()
 			h := newFakeVBoxHost(c.props)
-			useFakeVBoxHost(t, root, h)
-			got, err := fetch(t, "virtualbox", &FetchContext{Root: root, DriveWait: time.Millisecond})
+			fc := &FetchContext{Root: root, DriveWait: time.Millisecond}
+			useFakeVBoxHost(t, fc, h)
+			got, err := fetch(t, "virtualbox", fc)
 			switch {
 			case c.wantErr != nil:
 				if !errors.Is(err, c.wantErr) {
@@ -502,6 +509,7 @@ func equalInts(a, b []int) bool {
 }
 
 func TestVirtualBoxGetPropBounds(t *testing.T) {
+	t.Parallel()
 	connect := func(t *testing.T, h *fakeVBoxHost, l hgcmLayout) *hgcmClient {
 		t.Helper()
 		c, err := hgcmConnect(h, l, guestPropService)
@@ -529,11 +537,8 @@ func TestVirtualBoxGetPropBounds(t *testing.T) {
 		}
 	})
 	t.Run("value over the limit", func(t *testing.T) {
-		saved := guestPropMaxBuf
-		guestPropMaxBuf = 8 << 10
-		t.Cleanup(func() { guestPropMaxBuf = saved })
 		h := newFakeVBoxHost(map[string]fakeGuestProp{"/Ignition/Config": {value: strings.Repeat("v", 9000)}})
-		_, _, err := getGuestProp(connect(t, h, hgcmLayout64), "/Ignition/Config")
+		_, _, err := getGuestPropMax(connect(t, h, hgcmLayout64), "/Ignition/Config", 8<<10)
 		if err == nil || !strings.Contains(err.Error(), "more than the 8192 accepted") {
 			t.Fatalf("err = %v", err)
 		}
@@ -550,6 +555,7 @@ func TestVirtualBoxGetPropBounds(t *testing.T) {
 }
 
 func TestVirtualBoxFailures(t *testing.T) {
+	t.Parallel()
 	t.Run("no device", func(t *testing.T) {
 		root := t.TempDir()
 		_, err := fetch(t, "virtualbox", &FetchContext{Root: root, DriveWait: time.Millisecond})
@@ -576,8 +582,9 @@ func TestVirtualBoxFailures(t *testing.T) {
 		root := t.TempDir()
 		h := newFakeVBoxHost(map[string]fakeGuestProp{"/Ignition/Config": {value: userData}})
 		h.connectStatus = -2900
-		useFakeVBoxHost(t, root, h)
-		_, err := fetch(t, "virtualbox", &FetchContext{Root: root, DriveWait: time.Millisecond})
+		fc := &FetchContext{Root: root, DriveWait: time.Millisecond}
+		useFakeVBoxHost(t, fc, h)
+		_, err := fetch(t, "virtualbox", fc)
 		if err == nil || !strings.Contains(err.Error(), "no guest property service") || !strings.Contains(err.Error(), "VERR_HGCM_SERVICE_NOT_FOUND") {
 			t.Fatalf("err = %v", err)
 		}
@@ -589,8 +596,9 @@ func TestVirtualBoxFailures(t *testing.T) {
 		root := t.TempDir()
 		h := newFakeVBoxHost(nil)
 		h.ioctlErr = unix.EIO
-		useFakeVBoxHost(t, root, h)
-		_, err := fetch(t, "virtualbox", &FetchContext{Root: root, DriveWait: time.Millisecond})
+		fc := &FetchContext{Root: root, DriveWait: time.Millisecond}
+		useFakeVBoxHost(t, fc, h)
+		_, err := fetch(t, "virtualbox", fc)
 		if !errors.Is(err, unix.EIO) || errors.Is(err, ErrNoConfig) {
 			t.Fatalf("err = %v", err)
 		}
@@ -598,19 +606,20 @@ func TestVirtualBoxFailures(t *testing.T) {
 }
 
 func TestVirtualBoxRemoveConfig(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	h := newFakeVBoxHost(map[string]fakeGuestProp{
 		"/Ignition/Config":          {value: userData},
 		"/Ignition/Config/Encoding": {value: ""},
 		"/VirtualBox/GuestInfo/OS":  {value: "Linux"},
 	})
-	useFakeVBoxHost(t, root, h)
+	fc := &FetchContext{Root: root, DriveWait: time.Millisecond}
+	useFakeVBoxHost(t, fc, h)
 	var p Provider = virtualbox{}
 	r, ok := p.(ConfigRemover)
 	if !ok {
 		t.Fatal("virtualbox does not implement ConfigRemover")
 	}
-	fc := &FetchContext{Root: root, DriveWait: time.Millisecond}
 	if err := r.RemoveConfig(context.Background(), fc); err != nil {
 		t.Fatal(err)
 	}

@@ -17,9 +17,8 @@ import (
 type vmware struct{}
 
 var (
-	vmwareDataKeys    = []string{"kindling.config.data", "ignition.config.data"}
-	errNotVMware      = errors.New("not running on VMware (no backdoor)")
-	guestinfoForTests func(key string) (string, error) // set by tests only
+	vmwareDataKeys = []string{"kindling.config.data", "ignition.config.data"}
+	errNotVMware   = errors.New("not running on VMware (no backdoor)")
 )
 
 func init() { Register(vmware{}, Source{Reads: []string{"guestinfo." + vmwareDataKeys[1]}}) }
@@ -27,7 +26,7 @@ func init() { Register(vmware{}, Source{Reads: []string{"guestinfo." + vmwareDat
 func (vmware) Name() string { return "vmware" }
 
 func (vmware) FetchConfig(_ context.Context, fc *FetchContext) ([]byte, error) {
-	get, err := guestinfoGetter()
+	get, err := guestinfoGetter(fc)
 	if err != nil {
 		return nil, fmt.Errorf("vmware: %w", err)
 	}
@@ -54,9 +53,9 @@ func (vmware) FetchConfig(_ context.Context, fc *FetchContext) ([]byte, error) {
 
 // guestinfoGetter returns a reader of guestinfo.KEY variables. The backdoor
 // is probed first: issuing it outside VMware crashes the process.
-func guestinfoGetter() (func(string) (string, error), error) {
-	if guestinfoForTests != nil {
-		return guestinfoForTests, nil
+func guestinfoGetter(fc *FetchContext) (func(string) (string, error), error) {
+	if fc.guestinfo != nil {
+		return fc.guestinfo, nil
 	}
 	ok, err := vmcheck.IsVirtualWorld(true)
 	if err != nil || !ok {

@@ -19,6 +19,7 @@ func gzB64(s string) string {
 // The backdoor RPC needs a VMware hypervisor; these tests cover the
 // variable names, precedence and encodings through the guestinfo seam.
 func TestVMwareGuestinfo(t *testing.T) {
+	t.Parallel()
 	b64 := base64.StdEncoding.EncodeToString([]byte(userData))
 	cases := []struct {
 		name    string
@@ -36,11 +37,10 @@ func TestVMwareGuestinfo(t *testing.T) {
 		{name: "not gzip", vars: map[string]string{"ignition.config.data": b64, "ignition.config.data.encoding": "gz+base64"}, anyErr: true},
 		{name: "unknown encoding", vars: map[string]string{"ignition.config.data": userData, "ignition.config.data.encoding": "rot13"}, anyErr: true},
 	}
-	defer func() { guestinfoForTests = nil }()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			guestinfoForTests = func(k string) (string, error) { return c.vars[k], nil }
-			got, err := fetch(t, "vmware", &FetchContext{})
+			t.Parallel()
+			got, err := fetch(t, "vmware", &FetchContext{guestinfo: func(k string) (string, error) { return c.vars[k], nil }})
 			switch {
 			case c.wantErr != nil:
 				if !errors.Is(err, c.wantErr) {
@@ -61,7 +61,7 @@ func TestVMwareGuestinfo(t *testing.T) {
 
 // Outside VMware the provider must say so instead of crashing.
 func TestVMwareElsewhere(t *testing.T) {
-	guestinfoForTests = nil
+	t.Parallel()
 	if _, err := fetch(t, "vmware", &FetchContext{}); !errors.Is(err, errNotVMware) {
 		t.Skipf("backdoor answered (running on VMware?): %v", err)
 	}
