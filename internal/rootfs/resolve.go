@@ -3,7 +3,6 @@ package rootfs
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 
@@ -14,12 +13,14 @@ import (
 // kernel's own limit (ELOOP after 40).
 const maxSymlinks = 40
 
-// forceFallback makes every lookup use the component-by-component resolver;
-// tests set it to exercise the path old kernels take. The environment
-// variable lets end-to-end tests (and a suspicious operator) do the same
-// with the real binary.
-var forceFallback = os.Getenv("KINDLING_RESOLVE_FALLBACK") == "1"
+// FallbackEnv, set to "1", makes every root opened afterwards resolve
+// component by component, the path old kernels take: end-to-end tests
+// (and a suspicious operator) use it with the real binary. Package tests
+// set Root.fallback instead.
+const FallbackEnv = "KINDLING_RESOLVE_FALLBACK"
 
+// Whether the kernel has openat2 is a property of the machine, probed once
+// per process; sync.Once makes the probe safe from concurrent callers.
 var (
 	openat2Once      sync.Once
 	openat2Available bool
@@ -28,9 +29,6 @@ var (
 // haveOpenat2 reports whether the running kernel has openat2(2) with
 // RESOLVE_IN_ROOT (Linux 5.6 and newer).
 func haveOpenat2(rootFD int) bool {
-	if forceFallback {
-		return false
-	}
 	openat2Once.Do(func() {
 		fd, err := unix.Openat2(rootFD, ".", &unix.OpenHow{
 			Flags:   unix.O_PATH | unix.O_CLOEXEC | unix.O_DIRECTORY,
@@ -44,15 +42,22 @@ func haveOpenat2(rootFD int) bool {
 	return openat2Available
 }
 
+// resolve opens rel inside r (see openIn), with the resolver r was
+// opened with.
+func (r *Root) resolve(rel string, flags int) (int, error) {
+	return openIn(r.fd, rel, flags, r.fallback)
+}
+
 // openIn opens rel (a path relative to the root, "" or "." for the root
 // itself) with every component, including the last, resolved as if rootFD
 // were "/": absolute symlinks and ".." stay inside. flags are open(2) flags;
-// O_NOFOLLOW applies to the last component as usual.
-func openIn(rootFD int, rel string, flags int) (int, error) {
+// O_NOFOLLOW applies to the last component as usual. fallback skips
+// openat2 even where the kernel has it.
+func openIn(rootFD int, rel string, flags int, fallback bool) (int, error) {
 	if rel == "" {
 		rel = "."
 	}
-	if haveOpenat2(rootFD) {
+	if !fallback && haveOpenat2(rootFD) {
 		for {
 			fd, err := unix.Openat2(rootFD, rel, &unix.OpenHow{
 				Flags:   uint64(flags | unix.O_CLOEXEC),

@@ -41,6 +41,9 @@ type Root struct {
 	parent map[string]*cachedDir
 	// swept records directories already cleared of stale temp files.
 	swept map[string]bool
+	// fallback: resolve component by component even where openat2 works
+	// (FallbackEnv, or a test exercising what old kernels run).
+	fallback bool
 }
 
 // cachedDir is an open directory shared by concurrent calls; it is closed
@@ -73,7 +76,8 @@ func Open(dir string) (*Root, error) {
 	if err != nil {
 		return nil, &fs.PathError{Op: "open root", Path: quoteIfNeeded(abs), Err: err}
 	}
-	return &Root{dir: abs, fd: fd, parent: map[string]*cachedDir{}, swept: map[string]bool{}}, nil
+	return &Root{dir: abs, fd: fd, parent: map[string]*cachedDir{}, swept: map[string]bool{},
+		fallback: os.Getenv(FallbackEnv) == "1"}, nil
 }
 
 // Dir is the root's absolute path on the host.
@@ -155,12 +159,12 @@ func (r *Root) dirFD(dir string, create bool) (*cachedDir, error) {
 		return d, nil
 	}
 	r.mu.Unlock()
-	fd, err := openIn(r.fd, dir, unix.O_PATH|unix.O_DIRECTORY)
+	fd, err := r.resolve(dir, unix.O_PATH|unix.O_DIRECTORY)
 	if errors.Is(err, unix.ENOENT) && create && dir != "" {
 		if err := r.mkdirParents(dir); err != nil {
 			return nil, err
 		}
-		fd, err = openIn(r.fd, dir, unix.O_PATH|unix.O_DIRECTORY)
+		fd, err = r.resolve(dir, unix.O_PATH|unix.O_DIRECTORY)
 	}
 	if err != nil {
 		return nil, err
@@ -272,7 +276,7 @@ func (r *Root) ReadFile(path string) ([]byte, error) {
 // the root. Anything else (a FIFO planted in the image) is refused without
 // blocking.
 func (r *Root) OpenFile(path string) (*os.File, error) {
-	fd, err := openIn(r.fd, strings.TrimPrefix(path, "/"), unix.O_RDONLY|unix.O_NONBLOCK)
+	fd, err := r.resolve(strings.TrimPrefix(path, "/"), unix.O_RDONLY|unix.O_NONBLOCK)
 	if err != nil {
 		return nil, r.pathErr("open", path, err)
 	}
@@ -290,7 +294,7 @@ func (r *Root) OpenFile(path string) (*os.File, error) {
 // Resolve returns the host path path leads to, every symlink followed
 // inside the root. For tools that need a plain path (mount).
 func (r *Root) Resolve(path string) (string, error) {
-	fd, err := openIn(r.fd, strings.TrimPrefix(path, "/"), unix.O_PATH)
+	fd, err := r.resolve(strings.TrimPrefix(path, "/"), unix.O_PATH)
 	if err != nil {
 		return "", r.pathErr("resolve", path, err)
 	}
@@ -794,7 +798,7 @@ func (r *Root) Sync() error {
 // ReadDir lists the names in the directory at path (symlinks followed
 // inside the root), unsorted. A missing directory yields no names.
 func (r *Root) ReadDir(path string) ([]string, error) {
-	fd, err := openIn(r.fd, strings.TrimPrefix(path, "/"), unix.O_RDONLY|unix.O_DIRECTORY)
+	fd, err := r.resolve(strings.TrimPrefix(path, "/"), unix.O_RDONLY|unix.O_DIRECTORY)
 	if errors.Is(err, unix.ENOENT) {
 		return nil, nil
 	}

@@ -9,25 +9,24 @@ import (
 )
 
 // withResolvers runs fn once with openat2 and once with the fallback
-// resolver old kernels get.
-func withResolvers(t *testing.T, fn func(t *testing.T)) {
+// resolver old kernels get; fn passes fallback on to setup.
+func withResolvers(t *testing.T, fn func(t *testing.T, fallback bool)) {
 	for _, fallback := range []bool{false, true} {
 		name := "openat2"
 		if fallback {
 			name = "fallback"
 		}
 		t.Run(name, func(t *testing.T) {
-			old := forceFallback
-			forceFallback = fallback
-			defer func() { forceFallback = old }()
-			fn(t)
+			t.Parallel()
+			fn(t, fallback)
 		})
 	}
 }
 
 // setup makes a root and an "outside" directory next to it holding a
-// sentinel file whose contents must never change.
-func setup(t *testing.T) (rootDir, outside string, root *Root) {
+// sentinel file whose contents must never change; the root resolves with
+// the fallback resolver when fallback is set.
+func setup(t *testing.T, fallback bool) (rootDir, outside string, root *Root) {
 	t.Helper()
 	base := t.TempDir()
 	rootDir = filepath.Join(base, "root")
@@ -44,6 +43,7 @@ func setup(t *testing.T) (rootDir, outside string, root *Root) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	root.fallback = fallback
 	t.Cleanup(func() { root.Close() })
 	return rootDir, outside, root
 }
@@ -68,6 +68,7 @@ func assertOutsideUntouched(t *testing.T, outside string) {
 }
 
 func TestSymlinkEscapes(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name  string
 		plant func(rootDir, outside string) error
@@ -127,8 +128,8 @@ func TestSymlinkEscapes(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			withResolvers(t, func(t *testing.T) {
-				rootDir, outside, root := setup(t)
+			withResolvers(t, func(t *testing.T, fallback bool) {
+				rootDir, outside, root := setup(t, fallback)
 				if err := tc.plant(rootDir, outside); err != nil {
 					t.Fatal(err)
 				}
@@ -154,8 +155,9 @@ func TestSymlinkEscapes(t *testing.T) {
 }
 
 func TestResolveStaysInside(t *testing.T) {
-	withResolvers(t, func(t *testing.T) {
-		rootDir, outside, root := setup(t)
+	t.Parallel()
+	withResolvers(t, func(t *testing.T, fallback bool) {
+		rootDir, outside, root := setup(t, fallback)
 		if err := os.Symlink(outside, filepath.Join(rootDir, "mnt")); err != nil {
 			t.Fatal(err)
 		}
@@ -178,8 +180,9 @@ func TestResolveStaysInside(t *testing.T) {
 }
 
 func TestWriteFileModeOwnerAppend(t *testing.T) {
-	withResolvers(t, func(t *testing.T) {
-		rootDir, _, root := setup(t)
+	t.Parallel()
+	withResolvers(t, func(t *testing.T, fallback bool) {
+		rootDir, _, root := setup(t, fallback)
 		opts := WriteOptions{Mode: 0o4750, Owner: Owner{UID: 1234, GID: 5678}}
 		if err := root.WriteFile("/a/b/c/file", strings.NewReader("one\n"), opts); err != nil {
 			t.Fatal(err)
@@ -213,8 +216,9 @@ func TestWriteFileModeOwnerAppend(t *testing.T) {
 }
 
 func TestReplaceDirectoryAndLinks(t *testing.T) {
-	withResolvers(t, func(t *testing.T) {
-		rootDir, outside, root := setup(t)
+	t.Parallel()
+	withResolvers(t, func(t *testing.T, fallback bool) {
+		rootDir, outside, root := setup(t, fallback)
 		if err := os.MkdirAll(filepath.Join(rootDir, "x/y"), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -268,8 +272,9 @@ func BenchmarkWriteFile(b *testing.B) {
 }
 
 func TestResolveParents(t *testing.T) {
-	withResolvers(t, func(t *testing.T) {
-		rootDir, outside, root := setup(t)
+	t.Parallel()
+	withResolvers(t, func(t *testing.T, fallback bool) {
+		rootDir, outside, root := setup(t, fallback)
 		defer root.Close()
 		for _, l := range []struct{ target, at string }{
 			{"../var/usrlocal", "usr/local"}, // relative, FCOS
