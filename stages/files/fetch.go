@@ -16,7 +16,7 @@ import (
 // spoolThreshold is how much of one resource is kept in memory before it
 // moves to an (unlinked) temporary file, so large images do not need that
 // much RAM.
-var spoolThreshold = 16 << 20
+const spoolThreshold = 16 << 20
 
 // fetchWorkers bounds concurrent fetches: enough to overlap network
 // round trips, few enough to be polite to the servers.
@@ -25,7 +25,17 @@ const fetchWorkers = 8
 // blob is fetched, verified content waiting to be written.
 type blob struct {
 	mem  []byte
-	file *os.File // set once the content outgrew spoolThreshold
+	file *os.File // set once the content outgrew the memory limit
+	// limit replaces spoolThreshold when set (tests spill small blobs).
+	limit int
+}
+
+// memLimit is how many bytes b keeps in memory.
+func (b *blob) memLimit() int {
+	if b.limit > 0 {
+		return b.limit
+	}
+	return spoolThreshold
 }
 
 // reader returns the content from its start.
@@ -54,7 +64,7 @@ func (b *blob) Reset() {
 
 // Write buffers in memory and spills to a temporary file past the threshold.
 func (b *blob) Write(p []byte) (int, error) {
-	if b.file == nil && len(b.mem)+len(p) <= spoolThreshold {
+	if b.file == nil && len(b.mem)+len(p) <= b.memLimit() {
 		b.mem = append(b.mem, p...)
 		return len(p), nil
 	}

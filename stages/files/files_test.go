@@ -113,6 +113,7 @@ func checkNode(t *testing.T, root string, w wantNode) {
 }
 
 func TestNodes(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		since   string
@@ -273,6 +274,7 @@ func symlink(target, rel string) func(string) error {
 }
 
 func TestOrderNodes(t *testing.T) {
+	t.Parallel()
 	s := config.Storage{
 		Files:       []config.File{{Node: config.Node{Path: "/a/b/c"}}, {Node: config.Node{Path: "/x"}}},
 		Directories: []config.Directory{{Node: config.Node{Path: "/a/b"}}, {Node: config.Node{Path: "/a"}}},
@@ -299,6 +301,7 @@ func TestOrderNodes(t *testing.T) {
 }
 
 func TestTemplateNames(t *testing.T) {
+	t.Parallel()
 	cases := map[string]string{
 		"getty@tty1.service": "getty@.service",
 		"getty@.service":     "",
@@ -318,6 +321,7 @@ func TestTemplateNames(t *testing.T) {
 // errorsIs is a tiny guard that the error type chain works as callers
 // expect: stage errors unwrap to the underlying cause.
 func TestConfigErrorUnwraps(t *testing.T) {
+	t.Parallel()
 	root := newRoot(t)
 	if err := writeFile("srv", "x", 0o644)(root); err != nil {
 		t.Fatal(err)
@@ -330,6 +334,7 @@ func TestConfigErrorUnwraps(t *testing.T) {
 }
 
 func TestCrypttab(t *testing.T) {
+	t.Parallel()
 	for _, v := range versionsSince("3.2.0") { // luks arrived in 3.2.0
 		t.Run(v, func(t *testing.T) {
 			root := newRoot(t)
@@ -372,10 +377,8 @@ func TestCrypttab(t *testing.T) {
 }
 
 func TestBlobSpillsToDisk(t *testing.T) {
-	old := spoolThreshold
-	spoolThreshold = 8
-	defer func() { spoolThreshold = old }()
-	b := &blob{}
+	t.Parallel()
+	b := &blob{limit: 8}
 	defer b.close()
 	for _, chunk := range []string{"hello", " big", " world"} {
 		if _, err := b.Write([]byte(chunk)); err != nil {

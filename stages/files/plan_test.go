@@ -30,6 +30,7 @@ func fcosRoot(t *testing.T) string {
 }
 
 func TestSymlinkedParentsLikeFCOS(t *testing.T) {
+	t.Parallel()
 	root := fcosRoot(t)
 	body := `,"storage":{"files":[{"path":"/usr/local/bin/hello","mode":493,"contents":{"source":"data:,hi"}},{"path":"/opt/app/conf","contents":{"source":"data:,x"}}],` +
 		`"directories":[{"path":"/usr/local/share/d"}],"links":[{"path":"/usr/local/bin/hi","target":"hello"}]}`
@@ -45,6 +46,7 @@ func TestSymlinkedParentsLikeFCOS(t *testing.T) {
 }
 
 func TestSymlinkedParentsStayInRoot(t *testing.T) {
+	t.Parallel()
 	root := newRoot(t)
 	if err := os.Symlink("../../../../../../tmp", filepath.Join(root, "up")); err != nil {
 		t.Fatal(err)
@@ -56,6 +58,7 @@ func TestSymlinkedParentsStayInRoot(t *testing.T) {
 }
 
 func TestResolvedConflict(t *testing.T) {
+	t.Parallel()
 	root := newRoot(t)
 	if err := os.Symlink("/", filepath.Join(root, "foo")); err != nil {
 		t.Fatal(err)
@@ -73,6 +76,7 @@ func TestResolvedConflict(t *testing.T) {
 // TestPrecheckLeavesRootUntouched: every failure the plan can foresee
 // happens before the first write, whatever entry comes first.
 func TestPrecheckLeavesRootUntouched(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ name, prepare, body, want string }{
 		{"link over a file without overwrite", "file:/x",
 			`,"storage":{"files":[{"path":"/a/first","contents":{"source":"data:,1"}}],"links":[{"path":"/x","target":"/a/first"}]}`, "storage.links.0"},
@@ -154,6 +158,7 @@ func TestOverwriteDoesNotCrossMounts(t *testing.T) {
 }
 
 func TestStaleTempFilesSwept(t *testing.T) {
+	t.Parallel()
 	root := newRoot(t)
 	if err := os.MkdirAll(filepath.Join(root, "etc/app"), 0o755); err != nil {
 		t.Fatal(err)
@@ -179,6 +184,7 @@ func TestStaleTempFilesSwept(t *testing.T) {
 }
 
 func TestUnitInstallNames(t *testing.T) {
+	t.Parallel()
 	root := newRoot(t)
 	if err := os.MkdirAll(filepath.Join(root, "var/lib/data"), 0o755); err != nil {
 		t.Fatal(err)
@@ -218,6 +224,7 @@ func TestUnitInstallNames(t *testing.T) {
 // enabling it records only the preset; a hostile Alias= in it reaches
 // nothing outside the unit directory.
 func TestUnitFromStorageFilesLinksNothing(t *testing.T) {
+	t.Parallel()
 	root := newRoot(t)
 	data := filepath.Join(root, "var/lib/data")
 	if err := os.MkdirAll(data, 0o755); err != nil {
@@ -241,6 +248,7 @@ func TestUnitFromStorageFilesLinksNothing(t *testing.T) {
 }
 
 func TestUnitContinuationAndPresets(t *testing.T) {
+	t.Parallel()
 	root := newRoot(t)
 	unit := "[Unit]\nDescription=x\n[Service]\nExecStart=/bin/echo %i\n[Install]\nWantedBy=a.target \\\n  b.target\n"
 	body := fmt.Sprintf(`,"systemd":{"units":[{"name":"echo@.service","contents":%q},{"name":"echo@foo.service","enabled":true},{"name":"echo@bar.service","enabled":true},{"name":"missing.service","enabled":true},{"name":"gone.service","enabled":false}]}`, unit)
@@ -258,6 +266,7 @@ func TestUnitContinuationAndPresets(t *testing.T) {
 }
 
 func TestErrorsQuoteControlCharacters(t *testing.T) {
+	t.Parallel()
 	root := newRoot(t)
 	if err := os.WriteFile(filepath.Join(root, "x\nforged"), []byte("old"), 0o644); err != nil {
 		t.Fatal(err)
@@ -271,6 +280,7 @@ func TestErrorsQuoteControlCharacters(t *testing.T) {
 // TestDirectoryOnSymlinkToDirectory: like Ignition, a directory entry on
 // a symlink to a directory applies to that directory; the link stays.
 func TestDirectoryOnSymlinkToDirectory(t *testing.T) {
+	t.Parallel()
 	root := fcosRoot(t)
 	if err := os.MkdirAll(filepath.Join(root, "var/opt"), 0o755); err != nil {
 		t.Fatal(err)
@@ -285,6 +295,7 @@ func TestDirectoryOnSymlinkToDirectory(t *testing.T) {
 // TestParentReplacedByDirectory: a file standing where a parent must go is
 // fine when a directory entry of the config replaces it (overwrite).
 func TestParentReplacedByDirectory(t *testing.T) {
+	t.Parallel()
 	root := newRoot(t)
 	if err := os.WriteFile(filepath.Join(root, "blocker"), []byte("old"), 0o644); err != nil {
 		t.Fatal(err)
