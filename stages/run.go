@@ -65,8 +65,8 @@ func Errorf(path report.Path, what, format string, args ...any) error {
 	return &ConfigError{Path: path, What: what, Err: fmt.Errorf(format, args...)}
 }
 
-// stages is the registry env runs from.
-func (env *Env) stages() Registry {
+// Registry is the registry env runs from: Env.Stages, or Default.
+func (env *Env) Registry() Registry {
 	if env.Stages != nil {
 		return env.Stages
 	}
@@ -156,7 +156,7 @@ func SetMarker(path string, present bool) error {
 // process: stages after fetch read the cached config, and the stage's
 // duration is added to the timings kept in RunDir for the result file.
 func RunOne(ctx context.Context, env *Env, name string) error {
-	s, err := env.stages().Get(name)
+	s, err := env.Registry().Get(name)
 	if err != nil {
 		return err
 	}
@@ -191,7 +191,7 @@ func Run(ctx context.Context, env *Env, names []string, cfg *config.Config) erro
 		if !slices.Contains(names, name) {
 			continue
 		}
-		s, err := env.stages().Get(name)
+		s, err := env.Registry().Get(name)
 		if err != nil {
 			return err
 		}

@@ -96,11 +96,8 @@ type Idler interface {
 // that has nothing to do for the cached config.
 const IdleDir = "idle"
 
-// MarkIdle records, for every registered stage that is an Idler, whether
-// it has nothing to do for cfg; a marker left by an earlier config goes.
-func MarkIdle(runDir string, cfg *config.Config) error { return Default.MarkIdle(runDir, cfg) }
-
-// MarkIdle is the package's MarkIdle for the stages of r.
+// MarkIdle records, for every stage of r that is an Idler, whether it has
+// nothing to do for cfg; a marker left by an earlier config goes.
 func (r Registry) MarkIdle(runDir string, cfg *config.Config) error {
 	for _, name := range Order {
 		if idler, ok := r[name].(Idler); ok {
@@ -133,7 +130,9 @@ func SetIdle(runDir, name string, idle bool) error {
 // they share no package state.
 type Registry map[string]Stage
 
-// Default is where stage packages register themselves.
+// Default is where stage packages register themselves, from their init
+// functions; after that it is only read, so concurrent lookups are safe.
+// Code that has an Env uses Env.Registry instead.
 var Default = Registry{}
 
 // Register adds a stage to Default; called from each stage package's init.
@@ -150,12 +149,9 @@ func (r Registry) Register(s Stage) {
 // Order is the order stages run in.
 var Order = []string{"fetch-offline", "fetch", "kargs", "disks", "mount", "files", "umount"}
 
-// ConfigStages are the registered stages in Order that consume the
-// rendered config; without devices, those that change block devices or
-// mount filesystems are left out (provision apply on a running system).
-func ConfigStages(devices bool) []string { return Default.ConfigStages(devices) }
-
-// ConfigStages is the package's ConfigStages for the stages of r.
+// ConfigStages are the stages of r, in Order, that consume the rendered
+// config; without devices, those that change block devices or mount
+// filesystems are left out (provision apply on a running system).
 func (r Registry) ConfigStages(devices bool) []string {
 	var out []string
 	for _, name := range Order {
@@ -172,7 +168,8 @@ func (r Registry) ConfigStages(devices bool) []string {
 	return out
 }
 
-// Get returns a stage registered in Default.
+// Get returns a stage registered in Default (for the command line, which
+// lists the stages before any Env exists).
 func Get(name string) (Stage, error) { return Default.Get(name) }
 
 // Get returns a stage of r.

@@ -73,7 +73,7 @@ Flags:`, stderr)
 		defer os.RemoveAll(dir)
 		env.RunDir = dir
 	}
-	names := stages.ConfigStages(*withDisks)
+	names := env.Registry().ConfigStages(*withDisks)
 	ctx, cancel := signalContext()
 	defer cancel()
 	if err := stages.Run(ctx, env, names, cfg); err != nil {

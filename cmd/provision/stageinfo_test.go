@@ -29,10 +29,10 @@ func TestStagesDescribeThemselves(t *testing.T) {
 	if got := strings.Join(inRoot, " "); got != "mount files umount" {
 		t.Errorf("stages whose --root must exist: %q", got)
 	}
-	if got := strings.Join(stages.ConfigStages(false), " "); got != "kargs files" {
+	if got := strings.Join(stages.Default.ConfigStages(false), " "); got != "kargs files" {
 		t.Errorf("apply without --with-disks runs %q", got)
 	}
-	if got := strings.Join(stages.ConfigStages(true), " "); got != "kargs disks mount files umount" {
+	if got := strings.Join(stages.Default.ConfigStages(true), " "); got != "kargs disks mount files umount" {
 		t.Errorf("apply --with-disks runs %q", got)
 	}
 }

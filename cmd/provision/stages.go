@@ -75,6 +75,7 @@ func (f *stageFlags) env(l *slog.Logger) *stages.Env {
 		Status:             klog.Status,
 		Timings:            map[string]time.Duration{},
 		RunDir:             filepath.Dir(f.configCache),
+		Stages:             stages.Default,
 		UserConfigProvided: true,
 	}
 }

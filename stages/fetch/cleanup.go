@@ -17,11 +17,7 @@ const CleanupStep = "cleanup"
 // variables) get it removed, since configs may hold secrets. Other
 // platforms have nothing to do.
 func Cleanup(ctx context.Context, env *stages.Env, opts Options) error {
-	platform, err := platformOf(env, opts.HostRoot)
-	if err != nil {
-		return err
-	}
-	p, err := providers.Get(platform)
+	platform, p, err := opts.provider(env)
 	if err != nil {
 		return err
 	}

@@ -29,22 +29,30 @@ func (r removable) RemoveConfig(context.Context, *providers.FetchContext) error 
 func TestCleanupRemovesTheConfigWhereThePlatformCan(t *testing.T) {
 	t.Parallel()
 	var ok, failing int
-	src := providers.Source{Reads: []string{"nothing (a test platform)"}}
-	providers.Register(removable{name: "test-removable", removed: &ok}, src)
-	providers.Register(removable{name: "test-removable-broken", removed: &failing, err: errors.New("read-only")}, src)
+	// The test's platforms, in front of the real ones.
+	own := map[string]providers.Provider{
+		"test-removable":        removable{name: "test-removable", removed: &ok},
+		"test-removable-broken": removable{name: "test-removable-broken", removed: &failing, err: errors.New("read-only")},
+	}
+	opts := Options{Providers: func(name string) (providers.Provider, error) {
+		if p, found := own[name]; found {
+			return p, nil
+		}
+		return providers.Get(name)
+	}}
 
-	if err := Cleanup(context.Background(), &stages.Env{Platform: "test-removable"}, Options{}); err != nil || ok != 1 {
+	if err := Cleanup(context.Background(), &stages.Env{Platform: "test-removable"}, opts); err != nil || ok != 1 {
 		t.Fatalf("cleanup: %v, removed %d times", err, ok)
 	}
-	err := Cleanup(context.Background(), &stages.Env{Platform: "test-removable-broken"}, Options{})
+	err := Cleanup(context.Background(), &stages.Env{Platform: "test-removable-broken"}, opts)
 	if err == nil || failing != 1 {
 		t.Fatalf("a failed removal must be reported: %v (%d calls)", err, failing)
 	}
 	// A platform without the capability has nothing to do.
-	if err := Cleanup(context.Background(), &stages.Env{Platform: "qemu"}, Options{}); err != nil {
+	if err := Cleanup(context.Background(), &stages.Env{Platform: "qemu"}, opts); err != nil {
 		t.Fatalf("qemu: %v", err)
 	}
-	if err := Cleanup(context.Background(), &stages.Env{Platform: "no-such-platform"}, Options{}); err == nil {
+	if err := Cleanup(context.Background(), &stages.Env{Platform: "no-such-platform"}, opts); err == nil {
 		t.Fatal("an unknown platform must be an error")
 	}
 }

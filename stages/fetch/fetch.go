@@ -43,6 +43,27 @@ type Options struct {
 	Customize func(*providers.FetchContext)
 	// Fetch are the base fetcher options (tests set endpoints).
 	Fetch resource.Options
+	// Providers looks up the provider of a platform id; nil means
+	// providers.Get, the platforms linked into the binary (tests bring
+	// platforms of their own without registering them globally).
+	Providers func(platform string) (providers.Provider, error)
+}
+
+// provider returns env's platform id and its provider.
+func (o Options) provider(env *stages.Env) (string, providers.Provider, error) {
+	platform, err := platformOf(env, o.HostRoot)
+	if err != nil {
+		return "", nil, err
+	}
+	get := o.Providers
+	if get == nil {
+		get = providers.Get
+	}
+	p, err := get(platform)
+	if err != nil {
+		return "", nil, err
+	}
+	return platform, p, nil
 }
 
 // fetchContext is the providers' view of this fetch.
@@ -95,11 +116,7 @@ func (s Stage) Run(ctx context.Context, env *stages.Env, _ *config.Config) error
 		ctx, cancel = context.WithTimeout(ctx, env.FetchTimeout)
 		defer cancel()
 	}
-	platform, err := platformOf(env, s.HostRoot)
-	if err != nil {
-		return err
-	}
-	p, err := providers.Get(platform)
+	platform, p, err := s.provider(env)
 	if err != nil {
 		return err
 	}
@@ -125,7 +142,7 @@ func (s Stage) Run(ctx context.Context, env *stages.Env, _ *config.Config) error
 	if err := writeAtomic(env.ConfigCache, data); err != nil {
 		return fmt.Errorf("writing the config cache: %w", err)
 	}
-	if err := stages.MarkIdle(env.RunDirPath(), &res.Config); err != nil {
+	if err := env.Registry().MarkIdle(env.RunDirPath(), &res.Config); err != nil {
 		return fmt.Errorf("recording which stages have nothing to do: %w", err)
 	}
 	// Cleanup after provisioning only has work where the platform keeps

@@ -140,19 +140,18 @@ func (p probe) Run(_ context.Context, env *stages.Env, _ *config.Config) error {
 	return nil
 }
 
-var probeSaw = new(bool)
-
-func init() { stages.Register(probe{saw: probeSaw}) }
-
 // laterStageSees runs a config-reading stage the way its own process
 // would and returns its Env.UserConfigProvided.
 func laterStageSees(t *testing.T, cache string) bool {
 	t.Helper()
-	env := &stages.Env{ConfigCache: cache, UserConfigProvided: true}
+	var saw bool
+	reg := stages.Registry{}
+	reg.Register(probe{saw: &saw})
+	env := &stages.Env{ConfigCache: cache, UserConfigProvided: true, Stages: reg}
 	if err := stages.RunOne(context.Background(), env, "probe-user-config"); err != nil {
 		t.Fatal(err)
 	}
-	return *probeSaw
+	return saw
 }
 
 // TestOfflineDefersToFetch: a remote merge reference makes fetch-offline
