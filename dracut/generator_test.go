@@ -26,6 +26,7 @@ func generate(t *testing.T, cmdline string) (root, out string) {
 }
 
 func TestGeneratorFirstBoot(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		cmdline, platform, flags string
 	}{
@@ -56,6 +57,7 @@ func TestGeneratorFirstBoot(t *testing.T) {
 // Without a first-boot argument nothing is generated: later boots never
 // provision again.
 func TestGeneratorLaterBoot(t *testing.T) {
+	t.Parallel()
 	for _, cmdline := range []string{"root=LABEL=root ro kindling.platform.id=qemu\n", "", "firstboot kindling.firstbootx"} {
 		root, out := generate(t, cmdline)
 		if entries, _ := os.ReadDir(out); len(entries) != 0 {

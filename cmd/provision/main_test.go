@@ -31,6 +31,7 @@ func writeFile(t *testing.T, name, body string) string {
 }
 
 func TestValidateValidConfigWithWarning(t *testing.T) {
+	t.Parallel()
 	p := writeFile(t, "ok.ign", `{"ignition":{"version":"3.4.0"},"extra":1}`)
 	r := runCmd(t, "", "validate", p)
 	if r.code != exitOK {
@@ -44,6 +45,7 @@ func TestValidateValidConfigWithWarning(t *testing.T) {
 // TestValidateInvalidPrintsPositionAndCaret: LEVEL: PATH (FILE:LINE:COL):
 // MESSAGE, then the source line and a caret under the column.
 func TestValidateInvalidPrintsPositionAndCaret(t *testing.T) {
+	t.Parallel()
 	p := writeFile(t, "bad.ign", "{\"ignition\":{\"version\":\"3.4.0\"},\n \"storage\":{\"files\":[{\"path\":\"relative\"}]}}\n")
 	r := runCmd(t, "", "validate", p)
 	if r.code != exitFail {
@@ -63,6 +65,7 @@ func TestValidateInvalidPrintsPositionAndCaret(t *testing.T) {
 }
 
 func TestValidateJSONFormat(t *testing.T) {
+	t.Parallel()
 	r := runCmd(t, `{"ignition":{"version":"3.9.0"}}`, "validate", "--format", "json", "-")
 	if r.code != exitFail {
 		t.Fatalf("exit %d", r.code)
@@ -88,6 +91,7 @@ func TestValidateJSONFormat(t *testing.T) {
 // TestValidateYAML: the YAML dialect is recognised, and its findings point
 // at YAML lines.
 func TestValidateYAML(t *testing.T) {
+	t.Parallel()
 	good := writeFile(t, "good.bu", "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /etc/motd\n      contents:\n        inline: hi\n")
 	if r := runCmd(t, "", "validate", good); r.code != exitOK {
 		t.Fatalf("good YAML: exit %d: %s", r.code, r.stderr)
@@ -100,6 +104,7 @@ func TestValidateYAML(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{
 		{},
 		{"no-such-command"},
@@ -120,6 +125,7 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestSchemaIsJSONForEachVersion(t *testing.T) {
+	t.Parallel()
 	for _, v := range []string{"3.0.0", "3.3.0", "3.6.0"} {
 		r := runCmd(t, "", "schema", "--version", v)
 		var schema map[string]any
@@ -140,6 +146,7 @@ func TestSchemaIsJSONForEachVersion(t *testing.T) {
 }
 
 func TestRootUntouched(t *testing.T) {
+	t.Parallel()
 	cmdline := writeFile(t, "cmdline", "ro root=nfs:server:/export\n")
 	noStorage := writeFile(t, "config.json", `{"ignition":{"version":"3.4.0"}}`)
 	r := runCmd(t, "", "root-untouched", "--log-to-stdout", "--config-cache", noStorage, "--cmdline", cmdline)

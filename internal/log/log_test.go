@@ -33,6 +33,7 @@ func receive(t *testing.T, conn *net.UnixConn) []byte {
 }
 
 func TestTextLinesNameTheStage(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	l := New(Options{Stage: "files", Out: &out})
 	l.Info("wrote file", "path", "/etc/motd", "count", 3)
@@ -45,6 +46,7 @@ func TestTextLinesNameTheStage(t *testing.T) {
 }
 
 func TestJournalNativeProtocol(t *testing.T) {
+	t.Parallel()
 	sock := filepath.Join(t.TempDir(), "journal.sock")
 	conn := listen(t, sock)
 	l := New(Options{Stage: "kargs", JournalSocket: sock})

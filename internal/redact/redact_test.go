@@ -9,6 +9,7 @@ import (
 )
 
 func TestRedact(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"https://u:p@host:8443/a/b?X-Amz-Signature=s#frag": "https://host:8443/a/b",
 		"http://host/path":                    "http://host/path",
@@ -34,6 +35,7 @@ func TestRedact(t *testing.T) {
 // TestTextKeepsURLBeforePunctuation: a URL that a colon or full stop
 // follows stays readable (it used to be lost as unparsable).
 func TestTextKeepsURLBeforePunctuation(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"fetching https://127.0.0.1:43741: EOF":        "fetching https://127.0.0.1:43741: EOF",
 		"fetching https://u:p@h:1/x?s=1: EOF":          "fetching https://h:1/x: EOF",
@@ -56,6 +58,7 @@ func TestTextKeepsURLBeforePunctuation(t *testing.T) {
 // TestError: the text of the returned error and of a *url.Error in its
 // chain are redacted; errors.Is still sees the chain.
 func TestError(t *testing.T) {
+	t.Parallel()
 	sentinel := errors.New("sentinel")
 	ue := &url.Error{Op: "Get", URL: "https://u:pw@h/p?sig=s", Err: sentinel}
 	err := Error(fmt.Errorf("fetching https://u:pw@h/p?sig=s: %w", ue))

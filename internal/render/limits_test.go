@@ -19,6 +19,7 @@ import (
 // server, four levels deep, well within MaxDepth: 1111 fetches. The total
 // is stopped at MaxConfigs, named in the error.
 func TestMergeFanOutIsBounded(t *testing.T) {
+	t.Parallel()
 	var hits atomic.Int64
 	var srv *httptest.Server
 	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -46,6 +47,7 @@ func TestMergeFanOutIsBounded(t *testing.T) {
 // data URL of 512 MiB of spaces fails at resource.MaxConfigSize instead of
 // inflating it all.
 func TestMergeChildGzipBomb(t *testing.T) {
+	t.Parallel()
 	var z bytes.Buffer
 	zw := gzip.NewWriter(&z)
 	chunk := bytes.Repeat([]byte(" "), 1<<20)
@@ -67,6 +69,7 @@ func TestMergeChildGzipBomb(t *testing.T) {
 // TestConfigBytesBudget: children that are each under MaxConfigSize but
 // together over MaxConfigBytes fail, naming that limit.
 func TestConfigBytesBudget(t *testing.T) {
+	t.Parallel()
 	pad := strings.Repeat(" ", 600)
 	srv := serve(t, map[string]string{
 		"/a": `{"ignition":{"version":"3.6.0"}}` + pad,

@@ -79,6 +79,7 @@ func serve(t *testing.T, docs map[string]string) *httptest.Server {
 }
 
 func TestMergeAndReplaceOverHTTP(t *testing.T) {
+	t.Parallel()
 	child1 := fileCfg("/etc/a", "child1", "")
 	child2 := fileCfg("/etc/b", "child2", "")
 	grandchild := fileCfg("/etc/c", "grandchild", "")
@@ -160,6 +161,7 @@ func TestMergeAndReplaceOverHTTP(t *testing.T) {
 }
 
 func TestBaseAndSystemConfigs(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	write(t, filepath.Join(root, BaseDir, "20-b.ign"), fileCfg("/etc/x", "base20", ""))
 	write(t, filepath.Join(root, BaseDir, "10-a.ign"), fileCfg("/etc/x", "base10", ""))
@@ -217,6 +219,7 @@ func TestBaseAndSystemConfigs(t *testing.T) {
 }
 
 func TestInvalidAndMissing(t *testing.T) {
+	t.Parallel()
 	if _, err := render(t, `{"ignition":{"version":"3.6.0"},"storage":{"files":[{"path":"relative"}]}}`, Options{Root: t.TempDir()}); err == nil {
 		t.Fatal("invalid config accepted")
 	}

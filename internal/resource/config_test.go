@@ -14,6 +14,7 @@ import (
 func ptr[T any](v T) *T { return &v }
 
 func TestRequestFrom(t *testing.T) {
+	t.Parallel()
 	r := config.Resource{
 		Source:       ptr("https://example.com/x"),
 		Compression:  ptr("gzip"),
@@ -40,6 +41,7 @@ func TestRequestFrom(t *testing.T) {
 }
 
 func TestOptionsFromConfig(t *testing.T) {
+	t.Parallel()
 	caPEM, cert := testCA(t)
 	srv := newTLSServer(t, cert, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "trusted")
@@ -77,6 +79,7 @@ func TestOptionsFromConfig(t *testing.T) {
 }
 
 func TestOptionsFromConfigErrorsNamePath(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		ca   config.Resource

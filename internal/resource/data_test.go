@@ -8,6 +8,7 @@ import (
 )
 
 func TestDataURLs(t *testing.T) {
+	t.Parallel()
 	f := New(Options{})
 	binary := []byte{0, 1, 2, 0xfe, 0xff, '+', '/'}
 	tests := []struct {
@@ -51,6 +52,7 @@ func TestDataURLs(t *testing.T) {
 }
 
 func TestDataURLVerificationAndGzip(t *testing.T) {
+	t.Parallel()
 	content := []byte(strings.Repeat("compress me ", 100))
 	url := "data:;base64," + base64.StdEncoding.EncodeToString(gzipped(t, content))
 	f := New(Options{Offline: true})
@@ -75,6 +77,7 @@ func TestDataURLVerificationAndGzip(t *testing.T) {
 }
 
 func TestOfflineNeedsNetwork(t *testing.T) {
+	t.Parallel()
 	f := New(Options{Offline: true})
 	for _, u := range []string{"http://127.0.0.1:1/x", "https://example.com/x", "tftp://127.0.0.1/x", "s3://b/k", "gs://b/o", "arn:aws:s3:::b/k"} {
 		_, err := f.Fetch(testCtx(t), Request{URL: u})
@@ -88,6 +91,7 @@ func TestOfflineNeedsNetwork(t *testing.T) {
 }
 
 func TestBadRequests(t *testing.T) {
+	t.Parallel()
 	f := New(Options{})
 	tests := []struct{ name, url, hash, compression, wantErr string }{
 		{"unknown scheme", "ftp://h/x", "", "", `unsupported URL scheme "ftp"`},

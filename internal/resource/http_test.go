@@ -24,6 +24,7 @@ import (
 )
 
 func TestHTTPFetchWithHeaders(t *testing.T) {
+	t.Parallel()
 	content := []byte("hello from http")
 	var gotAuth, gotMulti atomic.Value
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -50,6 +51,7 @@ func TestHTTPFetchWithHeaders(t *testing.T) {
 }
 
 func TestHTTPHashMismatch(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "tampered")
 	}))
@@ -67,6 +69,7 @@ func TestHTTPHashMismatch(t *testing.T) {
 }
 
 func TestHTTPGzip(t *testing.T) {
+	t.Parallel()
 	content := bytes.Repeat([]byte("gzip over http\n"), 1000)
 	body := gzipped(t, content)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -85,6 +88,7 @@ func TestHTTPGzip(t *testing.T) {
 // TestHTTPStatusHandling checks which answers are retried and which fail at
 // once, counting the requests the server saw.
 func TestHTTPStatusHandling(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		codes      []int // answers before a 200; the last repeats
@@ -161,6 +165,7 @@ func resetServer(t *testing.T, content []byte, cuts int32) (*httptest.Server, *a
 }
 
 func TestHTTPResetMidBodyRetried(t *testing.T) {
+	t.Parallel()
 	content := bytes.Repeat([]byte("0123456789abcdef"), 64<<10) // 1 MiB
 	req := Request{Hash: sha512Of(content)}
 
@@ -228,6 +233,7 @@ type onlyWriter struct{ n int }
 func (w *onlyWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p), nil }
 
 func TestHTTPResponseHeaderTimeout(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -251,6 +257,7 @@ func TestHTTPResponseHeaderTimeout(t *testing.T) {
 }
 
 func TestHTTPTotalBoundsRetries(t *testing.T) {
+	t.Parallel()
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
@@ -272,6 +279,7 @@ func TestHTTPTotalBoundsRetries(t *testing.T) {
 }
 
 func TestHTTPConnectionRefusedRetried(t *testing.T) {
+	t.Parallel()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -329,6 +337,7 @@ func newTLSServer(t *testing.T, cert tls.Certificate, h http.Handler) *httptest.
 }
 
 func TestHTTPSCustomCA(t *testing.T) {
+	t.Parallel()
 	caPEM, cert := testCA(t)
 	srv := newTLSServer(t, cert, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "secure")

@@ -79,6 +79,7 @@ func (p *forwardProxy) tunnel(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestHTTPProxy(t *testing.T) {
+	t.Parallel()
 	var originCalls atomic.Int32
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		originCalls.Add(1)
@@ -121,6 +122,7 @@ func TestHTTPProxy(t *testing.T) {
 }
 
 func TestHTTPSProxyConnect(t *testing.T) {
+	t.Parallel()
 	caPEM, cert := testCA(t)
 	origin := newTLSServer(t, cert, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "tunnelled")
@@ -140,6 +142,7 @@ func TestHTTPSProxyConnect(t *testing.T) {
 }
 
 func TestNoProxyMatching(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		rule string
 		url  string
@@ -177,6 +180,7 @@ func TestNoProxyMatching(t *testing.T) {
 }
 
 func TestBadProxyURL(t *testing.T) {
+	t.Parallel()
 	_, err := New(Options{HTTPProxy: "http://[bad", MaxAttempts: 1}).Fetch(testCtx(t), Request{URL: "http://127.0.0.1:1/"})
 	if err == nil || !strings.Contains(err.Error(), "httpProxy") {
 		t.Fatalf("err = %v, want an httpProxy error", err)

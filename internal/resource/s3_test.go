@@ -23,6 +23,7 @@ import (
 // signed headers) against the GET Object example of
 // AWS's Signature Version 4 documentation.
 func TestSignV4Vector(t *testing.T) {
+	t.Parallel()
 	req, _ := http.NewRequest(http.MethodGet, "https://examplebucket.s3.amazonaws.com/test.txt", nil)
 	req.Header.Set("Range", "bytes=0-9")
 	req.Header.Set("X-Amz-Content-Sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
@@ -95,6 +96,7 @@ func (s *fakeS3) validSignature(r *http.Request) bool {
 }
 
 func TestS3FakeEndpoint(t *testing.T) {
+	t.Parallel()
 	s3 := &fakeS3{objects: map[string]map[string]string{
 		"bucket/dir/config.ign":     {"": "latest", "v1": "version one"},
 		"bucket/dir/a b+c=d.txt":    {"": "odd key"},
@@ -173,6 +175,7 @@ func fakeIMDSCounting(t *testing.T, creds aws.Credentials, region string, tokens
 }
 
 func TestS3SignedWithInstanceCredentials(t *testing.T) {
+	t.Parallel()
 	creds := aws.Credentials{AccessKeyID: "AKIDTEST", SecretAccessKey: "secret/key", SessionToken: "session-token"}
 	s3 := &fakeS3{creds: &creds, objects: map[string]map[string]string{
 		"bucket/private key.txt": {"": "signed ok", "v 2": "signed version"},
@@ -201,6 +204,7 @@ func TestS3SignedWithInstanceCredentials(t *testing.T) {
 }
 
 func TestParseS3(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		url  string
 		want s3Location
@@ -239,6 +243,7 @@ func TestParseS3(t *testing.T) {
 }
 
 func TestGCSFakeEndpoint(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/bucket/dir/obj.ign" {
 			io.WriteString(w, "from gcs")

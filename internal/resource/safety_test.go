@@ -18,6 +18,7 @@ import (
 // headers; a config header of the same name replaces the default, and
 // user headers such as Keep-Alive are sent as given.
 func TestDefaultHeaders(t *testing.T) {
+	t.Parallel()
 	var got atomic.Pointer[http.Header]
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Clone()
@@ -56,6 +57,7 @@ func TestDefaultHeaders(t *testing.T) {
 // TestHeadersDoNotFollowRedirects: a credential header given for one URL
 // reaches neither another host nor another path the first one redirects to.
 func TestHeadersDoNotFollowRedirects(t *testing.T) {
+	t.Parallel()
 	var leaked, onTarget atomic.Value
 	leaked.Store("")
 	onTarget.Store("")
@@ -106,6 +108,7 @@ func TestHeadersDoNotFollowRedirects(t *testing.T) {
 // TestBadRedirectsArePermanent: a redirect loop, or a redirect to file: or
 // data:, fails at once instead of being retried until the deadline.
 func TestBadRedirectsArePermanent(t *testing.T) {
+	t.Parallel()
 	var hits atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
@@ -144,6 +147,7 @@ func TestBadRedirectsArePermanent(t *testing.T) {
 // TestIdleReadTimeout: a server that sends headers and then stalls is cut
 // off after the idle timeout and retried; the error says why.
 func TestIdleReadTimeout(t *testing.T) {
+	t.Parallel()
 	var attempts atomic.Int64
 	release := make(chan struct{})
 	defer close(release)
@@ -188,6 +192,7 @@ func TestIdleReadTimeout(t *testing.T) {
 // TestMaxSizeStopsABomb: a 512 MiB gzip bomb (about 0.5 MiB compressed, in
 // a data URL) stops at MaxSize, named in the error, with memory bounded.
 func TestMaxSizeStopsABomb(t *testing.T) {
+	t.Parallel()
 	var zbuf bytes.Buffer
 	zw := newGzipWriter(&zbuf)
 	chunk := bytes.Repeat([]byte(" "), 1<<20)
@@ -223,6 +228,7 @@ func TestMaxSizeStopsABomb(t *testing.T) {
 
 // TestNoContentIsEmpty: 204 is an empty resource, as for Ignition.
 func TestNoContentIsEmpty(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
@@ -237,6 +243,7 @@ func TestNoContentIsEmpty(t *testing.T) {
 // a signature in its query through every failure path and checks that no
 // error text carries either; nor does a wrapped *url.Error.
 func TestNoSecretInAnyError(t *testing.T) {
+	t.Parallel()
 	const pass, sig = "s3cretPW", "SIGsecret"
 	var mu sync.Mutex
 	status := map[string]int{"/404": 404, "/500": 500, "/403": 403}

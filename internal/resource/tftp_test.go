@@ -41,6 +41,7 @@ func startTFTP(t *testing.T, files map[string][]byte) string {
 }
 
 func TestTFTP(t *testing.T) {
+	t.Parallel()
 	big := bytes.Repeat([]byte("tftp block data "), 20000) // 320 KB: many blocks
 	addr := startTFTP(t, map[string][]byte{
 		"boot/config.ign": []byte(`{"ignition":{"version":"3.4.0"}}`),

@@ -15,8 +15,8 @@ import (
 )
 
 // DeviceTimeout bounds how long the stage waits for a device node to
-// appear. Variables so tests can shorten them.
-var (
+// appear; pollInterval is how often it looks.
+const (
 	DeviceTimeout = 60 * time.Second
 	pollInterval  = 100 * time.Millisecond
 )

@@ -107,6 +107,7 @@ func TestPartitionGeometryRefused(t *testing.T) {
 // partition): each is refused naming the value and the limit, on 512-byte
 // and 4Kn geometry alike, and nothing is planned.
 func TestPlanRefusesWrappingValues(t *testing.T) {
+	t.Parallel()
 	n := func(v int) *int { return &v }
 	for _, ss := range []int64{512, 4096} {
 		sectors := int64(64<<20) / ss

@@ -130,6 +130,7 @@ func TestLuksRefusesForeignData(t *testing.T) {
 }
 
 func TestClevisPin(t *testing.T) {
+	t.Parallel()
 	yes, three := true, 2
 	adv := `{"payload":"x"}`
 	cases := []struct {
@@ -227,6 +228,7 @@ func TestRaidNameLeavingDevMd(t *testing.T) {
 // 8 MiB while fetching, before any disk is touched, with an error that
 // says why.
 func TestLuksKeyFileTooLarge(t *testing.T) {
+	t.Parallel()
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
 	zw.Write(make([]byte, 64<<20))

@@ -9,6 +9,7 @@ import (
 )
 
 func TestRootDevice(t *testing.T) {
+	t.Parallel()
 	cases := map[string]string{
 		"ro root=LABEL=root quiet":            "/dev/disk/by-label/root",
 		"root=UUID=0b1d-42 rw":                "/dev/disk/by-uuid/0b1d-42",

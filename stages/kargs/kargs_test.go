@@ -14,6 +14,7 @@ import (
 )
 
 func TestApply(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		args, should, shouldNot, want string
 	}{
@@ -36,6 +37,7 @@ func TestApply(t *testing.T) {
 }
 
 func TestEditEntrySeveralOptionsLines(t *testing.T) {
+	t.Parallel()
 	in := "title x\noptions root=/dev/vda1 quiet\noptions console=tty0 quiet\n"
 	ka := config.KernelArguments{ShouldExist: []string{"console=tty0", "ro"}, ShouldNotExist: []string{"quiet"}}
 	out, changed := editEntry(in, ka)
@@ -49,6 +51,7 @@ func TestEditEntrySeveralOptionsLines(t *testing.T) {
 }
 
 func TestSplitArgsKeepsQuotes(t *testing.T) {
+	t.Parallel()
 	got := splitArgs(`root=UUID=1 dyndbg="file a.c +p"  quiet`)
 	want := []string{"root=UUID=1", `dyndbg="file a.c +p"`, "quiet"}
 	if !slices.Equal(got, want) {
@@ -95,6 +98,7 @@ func rebootRequested(env *stages.Env) bool {
 }
 
 func TestStageEditsEntries(t *testing.T) {
+	t.Parallel()
 	for _, v := range []string{"3.3.0", "3.4.0", "3.5.0", "3.6.0"} {
 		t.Run(v, func(t *testing.T) {
 			root := setupRoot(t, map[string]string{
@@ -145,6 +149,7 @@ func TestStageEditsEntries(t *testing.T) {
 }
 
 func TestStageWithoutEntriesFails(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	_, err := run(t, root, "3.3.0", `{"shouldExist":["x"]}`)
 	if err == nil || !strings.Contains(err.Error(), "kernelArguments") {
@@ -157,6 +162,7 @@ func TestStageWithoutEntriesFails(t *testing.T) {
 }
 
 func TestHelperInTheImageIsUsed(t *testing.T) {
+	t.Parallel()
 	root := setupRoot(t, map[string]string{"a.conf": entry})
 	record := filepath.Join(t.TempDir(), "args")
 	script := fmt.Sprintf("#!/bin/sh\necho \"$KINDLING_ROOT $*\" > %s\ntouch \"$KINDLING_REBOOT_NEEDED\"\n", record)

@@ -138,6 +138,7 @@ func TestMountErrorNamesConfigPath(t *testing.T) {
 }
 
 func TestUnescape(t *testing.T) {
+	t.Parallel()
 	if got := unescape(`/mnt/a\040b\011c`); got != "/mnt/a b\tc" {
 		t.Errorf("got %q", got)
 	}
