@@ -14,6 +14,7 @@ import (
 
 // Kernel arguments Kindling reads; the ignition.* spellings are accepted so
 // images built for Ignition boot unchanged. The kindling.* one wins.
+// Fixed tables, only read.
 var (
 	PlatformArgs  = []string{"kindling.platform.id", "ignition.platform.id"}
 	ConfigURLArgs = []string{"kindling.config.url", "ignition.config.url"}

@@ -146,7 +146,7 @@ func (r Registry) Register(s Stage) {
 	r[s.Name()] = s
 }
 
-// Order is the order stages run in.
+// Order is the order stages run in (a fixed table, only read).
 var Order = []string{"fetch-offline", "fetch", "kargs", "disks", "mount", "files", "umount"}
 
 // ConfigStages are the stages of r, in Order, that consume the rendered

@@ -17,6 +17,8 @@ type command struct {
 	run     func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 }
 
+// commands is filled by the init functions of this package and only read
+// afterwards.
 var commands = map[string]command{}
 
 func register(name string, c command) { commands[name] = c }

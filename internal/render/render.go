@@ -40,6 +40,7 @@ const (
 )
 
 // SystemUserConfigs in precedence order: the first that exists is used.
+// A fixed table, never changed at run time (tests move Options.Root).
 var SystemUserConfigs = []string{"/run/kindling/user.ign", "/etc/kindling/user.ign", "/usr/lib/kindling/user.ign"}
 
 // Limits on what config references may make Render fetch. Depth alone

@@ -56,7 +56,7 @@ func newHTTPClient(opts Options) (*http.Client, error) {
 }
 
 // Version is Kindling's version, sent in the User-Agent header.
-var Version = "0.1.0"
+const Version = "0.1.0"
 
 // defaultHeaders go with every HTTP request, as Ignition sends them: config
 // servers such as OpenShift's machine-config-server pick the spec version

@@ -523,6 +523,8 @@ func removeAt(dirFD int, name string, dev fsID) error {
 	return unix.Unlinkat(dirFD, name, unix.AT_REMOVEDIR)
 }
 
+// Temporary names are unique per process, whatever Root writes them, so
+// the counter is process-wide (atomic: roots are used concurrently).
 var (
 	tmpCounter atomic.Uint64
 	pid        = strconv.Itoa(os.Getpid())
