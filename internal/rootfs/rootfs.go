@@ -471,16 +471,11 @@ func sameFS(dirFD int, name string, dev fsID) error {
 	if mode&unix.S_IFMT != unix.S_IFDIR {
 		return nil
 	}
-	fd, err := unix.Openat(dirFD, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	fd, names, done, err := listDirAt(dirFD, name)
 	if err != nil {
 		return err
 	}
-	dir := os.NewFile(uintptr(fd), name)
-	defer dir.Close()
-	names, err := dir.Readdirnames(-1)
-	if err != nil {
-		return err
-	}
+	defer done()
 	for _, n := range names {
 		if err := sameFS(fd, n, dev); err != nil {
 			if errors.Is(err, ErrOtherFilesystem) {
@@ -492,6 +487,21 @@ func sameFS(dirFD int, name string, dev fsID) error {
 	return nil
 }
 
+// listDirAt opens the directory name below dirFD, never through a
+// symlink, and lists it. done closes fd, which stays valid until then.
+func listDirAt(dirFD int, name string) (fd int, names []string, done func(), err error) {
+	fd, err = unix.Openat(dirFD, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, nil, nil, err
+	}
+	dir := os.NewFile(uintptr(fd), name)
+	if names, err = dir.Readdirnames(-1); err != nil {
+		dir.Close()
+		return -1, nil, nil, err
+	}
+	return fd, names, func() { dir.Close() }, nil
+}
+
 // removeAt removes name below dirFD, recursively, refusing (again, in case
 // the tree changed since the check) to enter a directory on another device.
 func removeAt(dirFD int, name string, dev fsID) error {
@@ -499,20 +509,15 @@ func removeAt(dirFD int, name string, dev fsID) error {
 	if err == nil || !errors.Is(err, unix.EISDIR) {
 		return err
 	}
-	fd, err := unix.Openat(dirFD, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	fd, names, done, err := listDirAt(dirFD, name)
 	if err != nil {
 		return err
 	}
-	dir := os.NewFile(uintptr(fd), name)
-	defer dir.Close()
+	defer done()
 	if d, err := devOf(fd); err != nil || d != dev {
 		if err == nil {
 			err = ErrOtherFilesystem
 		}
-		return err
-	}
-	names, err := dir.Readdirnames(-1)
-	if err != nil {
 		return err
 	}
 	for _, n := range names {
@@ -620,14 +625,12 @@ func (r *Root) WriteFile(path string, contents io.Reader, opts WriteOptions) err
 // parts (a file and its appended fragments), copied one after the other
 // without an intermediate buffer.
 func (r *Root) WriteFileParts(path string, parts []io.Reader, opts WriteOptions) error {
-	pfd, name, done, err := r.parentOf(path, true)
+	slot, done, err := r.prepare(path)
 	if err != nil {
 		return err
 	}
 	defer done()
-	r.sweep(path, pfd)
-	tmp := tmpName(name)
-	defer doneTmp(tmp)
+	pfd, name, tmp := slot.dirFD, slot.name, slot.tmp
 	fd, err := unix.Openat(pfd, tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
 	if err != nil {
 		return r.pathErr("create", path, err)
@@ -660,11 +663,8 @@ func (r *Root) WriteFileParts(path string, parts []io.Reader, opts WriteOptions)
 	if err := f.Close(); err != nil {
 		return r.pathErr("write", path, err)
 	}
-	if err := r.replace(pfd, tmp, name); err != nil {
-		return r.pathErr("rename", path, err)
-	}
-	ok = true
-	return nil
+	ok = true // f is closed; commit removes tmp if the rename fails
+	return r.commit(path, slot)
 }
 
 // copyExisting copies the regular file name (if any) into w. O_NONBLOCK
@@ -717,23 +717,46 @@ func (r *Root) replace(dirFD int, tmp, name string) error {
 // Symlink makes path a symlink to target (stored as given), replacing
 // whatever node is at path, and sets its owner.
 func (r *Root) Symlink(target, path string, owner Owner) error {
-	pfd, name, done, err := r.parentOf(path, true)
+	slot, done, err := r.prepare(path)
 	if err != nil {
 		return err
 	}
 	defer done()
-	r.sweep(path, pfd)
-	tmp := tmpName(name)
-	defer doneTmp(tmp)
-	if err := unix.Symlinkat(target, pfd, tmp); err != nil {
+	if err := unix.Symlinkat(target, slot.dirFD, slot.tmp); err != nil {
 		return r.pathErr("symlink", path, err)
 	}
-	if err := unix.Fchownat(pfd, tmp, owner.UID, owner.GID, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-		unix.Unlinkat(pfd, tmp, 0)
+	if err := unix.Fchownat(slot.dirFD, slot.tmp, owner.UID, owner.GID, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		unix.Unlinkat(slot.dirFD, slot.tmp, 0)
 		return r.pathErr("chown", path, err)
 	}
-	if err := r.replace(pfd, tmp, name); err != nil {
-		unix.Unlinkat(pfd, tmp, 0)
+	return r.commit(path, slot)
+}
+
+// tmpSlot is a parent directory, held open, with a fresh temporary name in
+// it: nodes are made there and then renamed over their final name.
+type tmpSlot struct {
+	dirFD     int
+	name, tmp string // the final and the temporary name in dirFD
+}
+
+// prepare resolves path's parent (creating missing directories), clears
+// it of temporary files a killed run left and picks a temporary name;
+// done releases the name and the parent.
+func (r *Root) prepare(path string) (slot tmpSlot, done func(), err error) {
+	pfd, name, release, err := r.parentOf(path, true)
+	if err != nil {
+		return tmpSlot{}, nil, err
+	}
+	r.sweep(path, pfd)
+	tmp := tmpName(name)
+	return tmpSlot{dirFD: pfd, name: name, tmp: tmp}, func() { doneTmp(tmp); release() }, nil
+}
+
+// commit renames the slot's temporary node over its final name; when that
+// fails the temporary node goes.
+func (r *Root) commit(path string, slot tmpSlot) error {
+	if err := r.replace(slot.dirFD, slot.tmp, slot.name); err != nil {
+		unix.Unlinkat(slot.dirFD, slot.tmp, 0)
 		return r.pathErr("rename", path, err)
 	}
 	return nil
@@ -748,22 +771,15 @@ func (r *Root) HardLink(target, path string) error {
 		return err
 	}
 	defer tdone()
-	pfd, name, done, err := r.parentOf(path, true)
+	slot, done, err := r.prepare(path)
 	if err != nil {
 		return err
 	}
 	defer done()
-	r.sweep(path, pfd)
-	tmp := tmpName(name)
-	defer doneTmp(tmp)
-	if err := unix.Linkat(tfd, tname, pfd, tmp, 0); err != nil {
+	if err := unix.Linkat(tfd, tname, slot.dirFD, slot.tmp, 0); err != nil {
 		return r.pathErr("link", path, fmt.Errorf("to %s: %w", quoteIfNeeded(target), err))
 	}
-	if err := r.replace(pfd, tmp, name); err != nil {
-		unix.Unlinkat(pfd, tmp, 0)
-		return r.pathErr("rename", path, err)
-	}
-	return nil
+	return r.commit(path, slot)
 }
 
 // Mkdir makes the directory path (parents created as needed) with mode and
