@@ -258,40 +258,27 @@ var rootOwner = rootfs.Owner{UID: 0, GID: 0}
 
 func (p *provisioner) directory(i int) error {
 	d := p.cfg.Storage.Directories[i]
-	at := p.storage.Directories[i].Path // resolved inside the root
-	path := report.Path{"storage", "directories", i}
-	st, exists, err := p.root.Lstat(at)
+	e, err := p.look("directories", i, d.Node, p.storage.Directories[i].Path)
 	if err != nil {
-		return stages.Errorf(path, d.Path, "%w", err)
+		return err
 	}
-	overwrite := boolOr(d.Overwrite, false)
-	if exists && !overwrite {
-		if !st.IsDir() {
-			return stages.Errorf(path, d.Path, "a %s is in the way and overwrite is false", describe(st))
+	if e.exists && !e.overwrite {
+		if !e.st.IsDir() {
+			return stages.Errorf(e.path, e.what, "a %s is in the way and overwrite is false", describe(e.st))
 		}
 		// Keep the directory: only what the config sets changes.
-		o, err := p.owner(d.Node, path, rootfs.Owner{UID: st.UID, GID: st.GID})
+		o, err := p.owner(d.Node, e.path, rootfs.Owner{UID: e.st.UID, GID: e.st.GID})
 		if err != nil {
 			return err
 		}
-		if o.UID != st.UID || o.GID != st.GID {
-			if err := p.root.Chown(at, o.UID, o.GID); err != nil {
-				return stages.Errorf(path, d.Path, "%w", err)
-			}
-		}
-		if d.Mode != nil {
-			if err := p.root.Chmod(at, uint32(*d.Mode)); err != nil {
-				return stages.Errorf(path.Append("mode"), d.Path, "%w", err)
-			}
-		}
-		return nil
+		return p.adjustKept(e, o, d.Mode)
 	}
-	if exists {
-		if err := p.root.RemoveAll(at); err != nil {
-			return stages.Errorf(path.Append("overwrite"), d.Path, "%w", err)
+	if e.exists {
+		if err := p.root.RemoveAll(e.at); err != nil {
+			return stages.Errorf(e.path.Append("overwrite"), e.what, "%w", err)
 		}
 	}
-	o, err := p.owner(d.Node, path, rootOwner)
+	o, err := p.owner(d.Node, e.path, rootOwner)
 	if err != nil {
 		return err
 	}
@@ -299,46 +286,42 @@ func (p *provisioner) directory(i int) error {
 	if d.Mode != nil {
 		mode = uint32(*d.Mode)
 	}
-	if err := p.root.Mkdir(at, mode, o); err != nil {
-		return stages.Errorf(path, d.Path, "%w", err)
+	if err := p.root.Mkdir(e.at, mode, o); err != nil {
+		return stages.Errorf(e.path, e.what, "%w", err)
 	}
 	return nil
 }
-
 func (p *provisioner) file(i int) error {
 	f := p.cfg.Storage.Files[i]
-	at := p.storage.Files[i].Path // resolved inside the root
-	path := report.Path{"storage", "files", i}
-	st, exists, err := p.root.Lstat(at)
+	e, err := p.look("files", i, f.Node, p.storage.Files[i].Path)
 	if err != nil {
-		return stages.Errorf(path, f.Path, "%w", err)
+		return err
 	}
-	overwrite := boolOr(f.Overwrite, false)
 	contents := p.contents[i]
-	keep := exists && !overwrite
+	keep := e.exists && !e.overwrite
 	if keep {
 		// Without overwrite an existing file is only kept when the config
 		// gives no new contents; then fragments are appended to it.
-		if !st.IsRegular() {
-			return stages.Errorf(path, f.Path, "a %s is in the way and overwrite is false", describe(st))
+		if !e.st.IsRegular() {
+			return stages.Errorf(e.path, e.what, "a %s is in the way and overwrite is false", describe(e.st))
 		}
 		if contents != nil {
-			return stages.Errorf(path.Append("overwrite"), f.Path, "the file already exists; set overwrite to true to replace it")
+			return stages.Errorf(e.path.Append("overwrite"), e.what, "the file already exists; set overwrite to true to replace it")
 		}
 	}
 	def, mode := rootOwner, uint32(defaultFileMode)
 	if keep {
-		def, mode = rootfs.Owner{UID: st.UID, GID: st.GID}, st.Perm()
+		def, mode = rootfs.Owner{UID: e.st.UID, GID: e.st.GID}, e.st.Perm()
 	}
 	if f.Mode != nil {
 		mode = uint32(*f.Mode)
 	}
-	o, err := p.owner(f.Node, path, def)
+	o, err := p.owner(f.Node, e.path, def)
 	if err != nil {
 		return err
 	}
 	if keep && !hasAppends(p.appends[i]) {
-		return p.adjustKept(at, path, st, o, f.Mode)
+		return p.adjustKept(e, o, f.Mode)
 	}
 	readers := make([]io.Reader, 0, 1+len(p.appends[i]))
 	for _, b := range append([]*blob{contents}, p.appends[i]...) {
@@ -347,17 +330,16 @@ func (p *provisioner) file(i int) error {
 		}
 		r, err := b.reader()
 		if err != nil {
-			return stages.Errorf(path, f.Path, "%w", err)
+			return stages.Errorf(e.path, e.what, "%w", err)
 		}
 		readers = append(readers, r)
 	}
 	opts := rootfs.WriteOptions{Mode: mode, Owner: o, Append: keep}
-	if err := p.root.WriteFileParts(at, readers, opts); err != nil {
-		return stages.Errorf(path, f.Path, "%w", err)
+	if err := p.root.WriteFileParts(e.at, readers, opts); err != nil {
+		return stages.Errorf(e.path, e.what, "%w", err)
 	}
 	return nil
 }
-
 func hasAppends(list []*blob) bool {
 	for _, b := range list {
 		if b != nil {
@@ -367,16 +349,38 @@ func hasAppends(list []*blob) bool {
 	return false
 }
 
-// adjustKept applies owner and mode to a node the config keeps.
-func (p *provisioner) adjustKept(target string, path report.Path, st rootfs.Stat, o rootfs.Owner, mode *int) error {
-	if o.UID != st.UID || o.GID != st.GID {
-		if err := p.root.Chown(target, o.UID, o.GID); err != nil {
-			return stages.Errorf(path, target, "%w", err)
+// existing is a node of the config and what is at its place now.
+type existing struct {
+	at        string      // its path, resolved inside the root
+	path      report.Path // the entry's config path
+	what      string      // the path as the config gives it, for messages
+	st        rootfs.Stat // the node at at, when exists
+	exists    bool
+	overwrite bool
+}
+
+// look finds what is at entry i of list ("directories", "files",
+// "links"): n is the entry as the config gives it, at its resolved path.
+func (p *provisioner) look(list string, i int, n config.Node, at string) (existing, error) {
+	path := report.Path{"storage", list, i}
+	st, exists, err := p.root.Lstat(at)
+	if err != nil {
+		return existing{}, stages.Errorf(path, n.Path, "%w", err)
+	}
+	return existing{at: at, path: path, what: n.Path, st: st, exists: exists, overwrite: boolOr(n.Overwrite, false)}, nil
+}
+
+// adjustKept applies owner and mode to a node the config keeps; only what
+// differs from e.st changes.
+func (p *provisioner) adjustKept(e existing, o rootfs.Owner, mode *int) error {
+	if o.UID != e.st.UID || o.GID != e.st.GID {
+		if err := p.root.Chown(e.at, o.UID, o.GID); err != nil {
+			return stages.Errorf(e.path, e.what, "%w", err)
 		}
 	}
-	if mode != nil && uint32(*mode) != st.Perm() {
-		if err := p.root.Chmod(target, uint32(*mode)); err != nil {
-			return stages.Errorf(path.Append("mode"), target, "%w", err)
+	if mode != nil && uint32(*mode) != e.st.Perm() {
+		if err := p.root.Chmod(e.at, uint32(*mode)); err != nil {
+			return stages.Errorf(e.path.Append("mode"), e.what, "%w", err)
 		}
 	}
 	return nil
@@ -384,46 +388,44 @@ func (p *provisioner) adjustKept(target string, path report.Path, st rootfs.Stat
 
 func (p *provisioner) link(i int) error {
 	l := p.cfg.Storage.Links[i]
-	at := p.storage.Links[i].Path // resolved inside the root
-	path := report.Path{"storage", "links", i}
+	e, err := p.look("links", i, l.Node, p.storage.Links[i].Path)
+	if err != nil {
+		return err
+	}
 	target := str(l.Target)
 	if target == "" {
-		return stages.Errorf(path.Append("target"), l.Path, "a link needs a target")
+		return stages.Errorf(e.path.Append("target"), e.what, "a link needs a target")
 	}
 	hard := boolOr(l.Hard, false)
-	st, exists, err := p.root.Lstat(at)
-	if err != nil {
-		return stages.Errorf(path, l.Path, "%w", err)
-	}
-	if exists && !boolOr(l.Overwrite, false) {
-		same, err := p.sameLink(at, target, hard, st)
+	if e.exists && !e.overwrite {
+		same, err := p.sameLink(e.at, target, hard, e.st)
 		if err != nil {
-			return stages.Errorf(path, l.Path, "%w", err)
+			return stages.Errorf(e.path, e.what, "%w", err)
 		}
 		if !same {
-			return stages.Errorf(path, l.Path, "a %s is in the way and overwrite is false", describe(st))
+			return stages.Errorf(e.path, e.what, "a %s is in the way and overwrite is false", describe(e.st))
 		}
 		if hard {
 			return nil // a hard link's owner is its target's
 		}
-		o, err := p.owner(l.Node, path, rootfs.Owner{UID: st.UID, GID: st.GID})
+		o, err := p.owner(l.Node, e.path, rootfs.Owner{UID: e.st.UID, GID: e.st.GID})
 		if err != nil {
 			return err
 		}
-		return p.adjustKept(at, path, st, o, nil)
+		return p.adjustKept(e, o, nil)
 	}
 	if hard {
-		if err := p.root.HardLink(target, at); err != nil {
-			return stages.Errorf(path, l.Path, "%w", err)
+		if err := p.root.HardLink(target, e.at); err != nil {
+			return stages.Errorf(e.path, e.what, "%w", err)
 		}
 		return nil
 	}
-	o, err := p.owner(l.Node, path, rootOwner)
+	o, err := p.owner(l.Node, e.path, rootOwner)
 	if err != nil {
 		return err
 	}
-	if err := p.root.Symlink(target, at, o); err != nil {
-		return stages.Errorf(path, l.Path, "%w", err)
+	if err := p.root.Symlink(target, e.at, o); err != nil {
+		return stages.Errorf(e.path, e.what, "%w", err)
 	}
 	return nil
 }
