@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -95,6 +96,18 @@ func (env *Env) RequestReboot(reason string) error {
 	}
 	env.logf("reboot requested", "reason", reason)
 	return nil
+}
+
+// Quiet returns env when it has a logger, else a copy whose logger
+// discards, so a stage can log without checking and without changing the
+// Env its caller holds.
+func (env *Env) Quiet() *Env {
+	if env.Log != nil {
+		return env
+	}
+	c := *env
+	c.Log = slog.New(slog.DiscardHandler)
+	return &c
 }
 
 func (env *Env) logf(msg string, args ...any) {

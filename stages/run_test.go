@@ -165,3 +165,20 @@ func TestConfigStagesFromInfo(t *testing.T) {
 		t.Errorf("with devices: %q", got)
 	}
 }
+
+// TestQuietLeavesTheCallersEnv: a stage run without a logger logs nowhere
+// and leaves the Env its caller holds (possibly shared) as it was.
+func TestQuietLeavesTheCallersEnv(t *testing.T) {
+	t.Parallel()
+	env := &Env{Root: "/sysroot"}
+	q := env.Quiet()
+	if q.Log == nil || q.Root != "/sysroot" {
+		t.Fatalf("quiet env: %+v", q)
+	}
+	if env.Log != nil {
+		t.Error("Quiet changed the caller's Env")
+	}
+	if q.Quiet() != q {
+		t.Error("an Env with a logger must be returned as is")
+	}
+}

@@ -11,7 +11,6 @@ package disks
 
 import (
 	"context"
-	"log/slog"
 
 	"github.com/kindling-dev/kindling/config"
 	"github.com/kindling-dev/kindling/stages"
@@ -34,9 +33,7 @@ func noStorage(st config.Storage) bool {
 
 // Run applies the storage section's disks, raid, luks and filesystems.
 func (s Stage) Run(ctx context.Context, env *stages.Env, cfg *config.Config) error {
-	if env.Log == nil {
-		env.Log = slog.New(slog.DiscardHandler)
-	}
+	env = env.Quiet()
 	if s.Idle(cfg) {
 		return nil
 	}

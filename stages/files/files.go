@@ -8,7 +8,6 @@ package files
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/kindling-dev/kindling/config"
@@ -25,9 +24,7 @@ func (stage) Name() string { return "files" }
 
 func (stage) Run(ctx context.Context, env *stages.Env, cfg *config.Config) error {
 	start := time.Now()
-	if env.Log == nil {
-		env.Log = slog.New(slog.DiscardHandler)
-	}
+	env = env.Quiet()
 	root, err := rootfs.Open(env.Root)
 	if err != nil {
 		return err

@@ -9,7 +9,6 @@ package kargs
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -48,9 +47,7 @@ func (stage) Idle(cfg *config.Config) bool {
 }
 
 func (s stage) Run(ctx context.Context, env *stages.Env, cfg *config.Config) error {
-	if env.Log == nil {
-		env.Log = slog.New(slog.DiscardHandler)
-	}
+	env = env.Quiet()
 	if s.Idle(cfg) {
 		return nil
 	}

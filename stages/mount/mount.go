@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path"
 	"sort"
@@ -82,9 +81,7 @@ func (mountStage) Info() stages.Info {
 func (mountStage) Idle(cfg *config.Config) bool { return len(targets(cfg)) == 0 }
 
 func (mountStage) Run(ctx context.Context, env *stages.Env, cfg *config.Config) error {
-	if env.Log == nil {
-		env.Log = slog.New(slog.DiscardHandler)
-	}
+	env = env.Quiet()
 	list := targets(cfg)
 	if len(list) == 0 {
 		return nil
@@ -150,9 +147,7 @@ func (umountStage) Info() stages.Info {
 // Run unmounts in reverse order what mount mounted. A path that is not a
 // mount point (mount did not get that far) is skipped.
 func (umountStage) Run(ctx context.Context, env *stages.Env, cfg *config.Config) error {
-	if env.Log == nil {
-		env.Log = slog.New(slog.DiscardHandler)
-	}
+	env = env.Quiet()
 	list := targets(cfg)
 	if len(list) == 0 {
 		return nil
