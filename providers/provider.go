@@ -9,8 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -148,14 +149,7 @@ func Describe(name string) (Source, bool) {
 }
 
 // Names lists the registered platform ids, sorted.
-func Names() []string {
-	names := make([]string, 0, len(registry))
-	for n := range registry {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func Names() []string { return slices.Sorted(maps.Keys(registry)) }
 
 // Needs reports whether p can only fetch over the network.
 func Needs(p Provider) bool {

@@ -8,9 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/kindling-dev/kindling/config"
@@ -176,12 +177,7 @@ func Get(name string) (Stage, error) { return Default.Get(name) }
 func (r Registry) Get(name string) (Stage, error) {
 	s, ok := r[name]
 	if !ok {
-		names := make([]string, 0, len(r))
-		for n := range r {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		return nil, fmt.Errorf("unknown stage %q (known: %v)", name, names)
+		return nil, fmt.Errorf("unknown stage %q (known: %v)", name, slices.Sorted(maps.Keys(r)))
 	}
 	return s, nil
 }
