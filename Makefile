@@ -39,8 +39,9 @@ unit:
 
 # The race detector over the packages whose tests run in parallel (their
 # state travels in Env, Options and FetchContext, not in package
-# variables). About 2.5 minutes on 2 cores; the rest of the module adds
-# 2.5 more (tests/adversarial alone 3 minutes of CPU) for no parallel test.
+# variables). About 2 minutes on 2 cores, most of it the tang test's real
+# LUKS work; the rest of the module, which has no parallel test, would add
+# 3 more (tests/adversarial alone).
 RACE_PKGS := ./cmd/provision ./dracut ./internal/... ./providers/... ./stages/...
 race:
 	$(GO) test -race -short -count=1 -timeout 20m $(RACE_PKGS)
