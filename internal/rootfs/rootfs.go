@@ -83,10 +83,19 @@ func Open(dir string) (*Root, error) {
 // Dir is the root's absolute path on the host.
 func (r *Root) Dir() string { return r.dir }
 
-// Close releases the root and its cached directories.
+// Close releases the root and its cached directories. Closing again does
+// nothing: a second close(2) of the same number could close a descriptor
+// another goroutine has opened since.
 func (r *Root) Close() error {
 	r.forget(-1)
-	return unix.Close(r.fd)
+	r.mu.Lock()
+	fd := r.fd
+	r.fd = -1
+	r.mu.Unlock()
+	if fd < 0 {
+		return nil
+	}
+	return unix.Close(fd)
 }
 
 // forget drops cached parent directories; called whenever a directory or

@@ -275,7 +275,6 @@ func TestResolveParents(t *testing.T) {
 	t.Parallel()
 	withResolvers(t, func(t *testing.T, fallback bool) {
 		rootDir, outside, root := setup(t, fallback)
-		defer root.Close()
 		for _, l := range []struct{ target, at string }{
 			{"../var/usrlocal", "usr/local"}, // relative, FCOS
 			{"/var/opt", "opt"},              // absolute, FCOS
@@ -315,4 +314,28 @@ func TestResolveParents(t *testing.T) {
 		}
 		assertOutsideUntouched(t, outside)
 	})
+}
+
+// TestCloseTwice: a second Close must not close the descriptor number the
+// root had, which the next open in the process (here, at once) reuses.
+// Not parallel: another test's open could take the number first.
+func TestCloseTwice(t *testing.T) {
+	root, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := root.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := root.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if _, err := f.Stat(); err != nil {
+		t.Fatalf("the second Close closed another descriptor: %v", err)
+	}
 }
