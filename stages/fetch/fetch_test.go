@@ -280,3 +280,62 @@ func TestSystemUserConfigPreemptsPlatform(t *testing.T) {
 		t.Fatalf("want the system user config alone, got %+v", cfg.Storage)
 	}
 }
+
+// idleWhenNoFiles is an Idler stage: idle when the config writes no file.
+type idleWhenNoFiles struct{ name string }
+
+func (s idleWhenNoFiles) Name() string { return s.name }
+func (idleWhenNoFiles) Run(context.Context, *stages.Env, *config.Config) error {
+	return nil
+}
+func (idleWhenNoFiles) Idle(cfg *config.Config) bool { return len(cfg.Storage.Files) == 0 }
+
+// TestIdleMarkersFollowTheEnvsRegistry: the fetch stage records idle
+// stages from the registry of its Env, not the package default.
+func TestIdleMarkersFollowTheEnvsRegistry(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	src := filepath.Join(t.TempDir(), "user.ign")
+	os.WriteFile(src, []byte(userCfg), 0o644) // writes /etc/hello
+	h.useConfigFile(src)
+	reg := stages.Registry{}
+	reg.Register(idleWhenNoFiles{name: "files"})   // busy: the config has a file
+	reg.Register(idleWhenNoFiles{name: "disks"})   // a stand-in that is busy too
+	reg.Register(idleWhenNoFiles{name: "no-such"}) // not in stages.Order: never marked
+	runDir := t.TempDir()
+	idle := filepath.Join(runDir, stages.IdleDir)
+	// Markers a previous config left: the busy ones must go.
+	if err := stages.SetIdle(runDir, "files", true); err != nil {
+		t.Fatal(err)
+	}
+	env := &stages.Env{Platform: "file", ConfigCache: filepath.Join(runDir, "config.json"), Stages: reg}
+	if err := h.run(t, "fetch", env); err != nil {
+		t.Fatal(err)
+	}
+	// The file platform keeps no config to remove: cleanup is idle too.
+	if got := idleMarkers(t, idle); got != "[cleanup]" {
+		t.Errorf("idle markers %s, want [cleanup]: the registry's stages have work", got)
+	}
+	// With no file in the config, the registry's stages in Order are idle.
+	os.WriteFile(src, []byte(`{"ignition":{"version":"3.6.0"}}`), 0o644)
+	os.Remove(env.ConfigCache)
+	if err := h.run(t, "fetch", env); err != nil {
+		t.Fatal(err)
+	}
+	if got := idleMarkers(t, idle); got != "[cleanup disks files]" {
+		t.Errorf("idle markers %s, want [cleanup disks files] (the Env's registry, in stages.Order)", got)
+	}
+}
+
+func idleMarkers(t *testing.T, dir string) string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return fmt.Sprint(names)
+}
