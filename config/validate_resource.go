@@ -12,6 +12,7 @@ import (
 	"github.com/vincent-petithory/dataurl"
 
 	"github.com/kindling-dev/kindling/config/report"
+	"github.com/kindling-dev/kindling/internal/s3arn"
 )
 
 // hashForm is the expected form of verification.hash, for messages.
@@ -132,7 +133,7 @@ func specSchemeURL(scheme, src string, u *url.URL) error {
 	switch scheme {
 	case "s3", "arn":
 		if scheme == "arn" {
-			if err := specS3ARN(scheme + ":" + u.Opaque); err != nil {
+			if err := s3arn.Valid("arn:" + u.Opaque); err != nil {
 				return err
 			}
 		}
@@ -143,28 +144,6 @@ func specSchemeURL(scheme, src string, u *url.URL) error {
 		if _, err := dataurl.DecodeString(src); err != nil {
 			return fmt.Errorf("data URL does not decode: %v", err)
 		}
-	}
-	return nil
-}
-
-// specS3ARN is the spec's check of an S3 ARN (query already removed): six
-// colon-separated fields with partition, service "s3" and a resource, and a
-// resource with an object part: BUCKET/KEY, or accesspoint/NAME/object/KEY.
-func specS3ARN(arn string) error {
-	const want = "expected arn:aws:s3:::BUCKET/KEY or arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME/object/KEY"
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[1] == "" || parts[2] == "" || parts[5] == "" {
-		return fmt.Errorf("ARN %q is malformed; %s", arn, want)
-	}
-	if parts[2] != "s3" {
-		return fmt.Errorf("ARN %q names service %q; only S3 objects can be fetched (%s)", arn, parts[2], want)
-	}
-	minSlashes := 1
-	if strings.HasPrefix(parts[5], "accesspoint/") {
-		minSlashes = 2
-	}
-	if strings.Count(arn, "/") < minSlashes {
-		return fmt.Errorf("S3 ARN %q does not name an object; %s", arn, want)
 	}
 	return nil
 }
@@ -189,37 +168,14 @@ func checkSchemeURL(scheme, src string, u *url.URL) error {
 			return fmt.Errorf("gs URL %q needs a bucket and an object (expected gs://BUCKET/OBJECT)", src)
 		}
 	case "arn":
-		return checkS3ARN(src)
+		// What the fetcher cannot read: no bucket and key, an access point
+		// without its object part, a partition it has no endpoints for.
+		_, err := s3arn.Parse("arn:" + u.Opaque)
+		return err
 	case "data":
 		if _, _, err := ParseDataURL(src); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// checkS3ARN accepts the two ARN forms that name an S3 object:
-// arn:PARTITION:s3:::BUCKET/KEY and
-// arn:PARTITION:s3:REGION:ACCOUNT:accesspoint/NAME/object/KEY, optionally
-// followed by ?versionId=....
-func checkS3ARN(src string) error {
-	const want = "expected arn:aws:s3:::BUCKET/KEY or arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME/object/KEY"
-	s, _, _ := strings.Cut(src, "?")
-	parts := strings.SplitN(s, ":", 6)
-	if len(parts) != 6 || parts[1] == "" {
-		return fmt.Errorf("ARN %q is malformed; %s", src, want)
-	}
-	region, account, res := parts[3], parts[4], parts[5]
-	if rest, ok := strings.CutPrefix(res, "accesspoint/"); ok {
-		name, key, found := strings.Cut(rest, "/object/")
-		if !found || name == "" || strings.Contains(name, "/") || key == "" || region == "" || account == "" {
-			return fmt.Errorf("S3 access point ARN %q does not name an object; %s", src, want)
-		}
-		return nil
-	}
-	bucket, key, _ := strings.Cut(res, "/")
-	if bucket == "" || key == "" {
-		return fmt.Errorf("S3 ARN %q does not name an object (bucket and key); %s", src, want)
 	}
 	return nil
 }

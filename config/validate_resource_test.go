@@ -115,6 +115,10 @@ func TestResourceRulesThroughParse(t *testing.T) {
 		{"arn access point without object part", []Version{V3_6}, `{"source":"arn:aws:s3:us-west-2:123456789012:accesspoint/ap/key"}`, wantWarn(at+".source", "access point ARN")},
 		{"arn other service", []Version{V3_6}, `{"source":"arn:aws:iam::123456789012:user/x"}`, wantErr(at+".source", `service "iam"`)},
 		{"arn malformed", []Version{V3_6}, `{"source":"arn:aws:s3"}`, wantErr(at+".source", "malformed")},
+		// The spec accepts any partition; the fetcher knows five.
+		{"arn unknown partition", []Version{V3_4, V3_6}, `{"source":"arn:aws-eusc:s3:::bucket/key"}`, wantWarn(at+".source", `partition "aws-eusc" is not one of`)},
+		{"arn empty partition", []Version{V3_6}, `{"source":"arn::s3:::bucket/key"}`, wantWarn(at+".source", `partition "" is not one of`)},
+		{"arn access point out of partition", []Version{V3_6}, `{"source":"arn:aws-cn:s3:us-east-1:1:accesspoint/ap/object/k"}`, wantWarn(at+".source", "not in partition")},
 		{"data no comma", Versions, `{"source":"data:text/plain"}`, wantErr(at+".source", "data URL does not decode")},
 		{"data bad base64", Versions, `{"source":"data:;base64,e30*"}`, wantErr(at+".source", "data URL does not decode")},
 		{"sha512 ok", Versions, `{"source":"https://e.com/a","verification":{"hash":"sha512-` + sha512Hex + `"}}`, noFindings},
