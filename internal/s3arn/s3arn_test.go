@@ -15,9 +15,9 @@ func TestValid(t *testing.T) {
 	}{
 		{"arn:aws:s3:::bucket/key", ""},
 		{"arn:aws:s3:us-west-2:123456789012:accesspoint/ap/object/k", ""},
-		{"arn::s3:::b/k", ""},                           // empty partition: the spec does not look
-		{"arn:aws-eusc:s3:::b/k", ""},                   // unknown partition: Parse refuses, Valid does not
-		{"arn:aws:s3:a/b::", ""},                        // the slash is counted anywhere
+		{"arn::s3:::b/k", ""},         // empty partition: the spec does not look
+		{"arn:aws-eusc:s3:::b/k", ""}, // unknown partition: Parse refuses, Valid does not
+		{"arn:aws:s3:a/b::", ""},      // the slash is counted anywhere
 		{"arn:aws:s3:::accesspoint/ap", "does not name an object"},
 		{"arn:aws:s3:us-west-2:1:accesspoint/ap/k", ""}, // two slashes: the spec is content
 		{"arn:aws:s3:::bucket", "does not name an object"},
