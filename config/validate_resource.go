@@ -18,26 +18,18 @@ import (
 // hashForm is the expected form of verification.hash, for messages.
 const hashForm = "sha512-<128 hex digits> or, from spec 3.1.0, sha256-<64 hex digits>"
 
-// schemeSince is the first spec version that accepts each source URL scheme.
-var schemeSince = map[string]Version{
-	"http":  V3_0,
-	"https": V3_0,
-	"tftp":  V3_0,
-	"s3":    V3_0,
-	"data":  V3_0,
-	"gs":    V3_2,
-	"arn":   V3_4,
+// hashSizes maps each hash type to its digest size in bytes; which
+// versions accept it is in valueSince.
+var hashSizes = map[string]int{
+	"sha512": 64,
+	"sha256": 32,
 }
 
-// hashTypes maps each hash type to its digest size in bytes and the first
-// spec version that accepts it.
-var hashTypes = map[string]struct {
-	size  int
-	since Version
-}{
-	"sha512": {64, V3_0},
-	"sha256": {32, V3_1},
-}
+// The per-version values of sources and hashes (see valueSince).
+var (
+	sourceSchemes = mustValues("Resource.source")
+	hashTypes     = mustValues("Verification.hash")
+)
 
 // resource checks one fetched resource (source URL and its scheme for the
 // config's version, data URL syntax, compression, hash, HTTP headers).
@@ -93,7 +85,7 @@ func (v *validator) source(src string, path report.Path, what string) string {
 		return ""
 	}
 	scheme := u.Scheme
-	since, known := schemeSince[scheme]
+	since, known := sourceSchemes.Since(scheme)
 	switch {
 	case scheme == "":
 		v.errorf(path, "%s source %q has no URL scheme; expected one of %s", what, src, v.schemeList())
@@ -117,13 +109,7 @@ func (v *validator) source(src string, path report.Path, what string) string {
 
 // schemeList names the schemes the config's version accepts, for messages.
 func (v *validator) schemeList() string {
-	var names []string
-	for _, s := range []string{"http", "https", "tftp", "s3", "gs", "arn", "data"} {
-		if v.version.AtLeast(schemeSince[s]) {
-			names = append(names, s)
-		}
-	}
-	return strings.Join(names, ", ")
+	return strings.Join(sourceSchemes.In(v.version), ", ")
 }
 
 // specSchemeURL applies what the spec requires of each scheme: an S3
@@ -202,14 +188,15 @@ func (v *validator) hash(h string, path report.Path, what string) {
 		v.errorf(path, "%s: hash %q is malformed: expected %s", what, h, hashForm)
 		return
 	}
-	t, known := hashTypes[algo]
+	since, known := hashTypes.Since(algo)
+	size := hashSizes[algo]
 	switch {
 	case !known:
 		v.errorf(path, "%s: hash type %q is not supported: expected %s", what, algo, hashForm)
-	case v.version.Less(t.since):
-		v.errorf(path, "%s: %s hashes are supported from spec %s; this config is spec %s (use sha512-<128 hex digits>)", what, algo, t.since, v.version)
-	case len(digest) != 2*t.size:
-		v.errorf(path, "%s: %s hash has %d hex digits, want %d: expected %s", what, algo, len(digest), 2*t.size, hashForm)
+	case v.version.Less(since):
+		v.errorf(path, "%s: %s hashes are supported from spec %s; this config is spec %s (use sha512-<128 hex digits>)", what, algo, since, v.version)
+	case len(digest) != 2*size:
+		v.errorf(path, "%s: %s hash has %d hex digits, want %d: expected %s", what, algo, len(digest), 2*size, hashForm)
 	default:
 		if _, _, err := ParseHash(h); err != nil {
 			v.warnf(path, "%s: %v; no content can match it, so fetching it will fail", what, err)
@@ -224,12 +211,12 @@ func ParseHash(h string) (algo string, sum []byte, err error) {
 	if !ok {
 		return "", nil, fmt.Errorf("hash %q is malformed: expected %s", h, hashForm)
 	}
-	t, known := hashTypes[algo]
+	size, known := hashSizes[algo]
 	if !known {
 		return "", nil, fmt.Errorf("hash type %q is not supported: expected %s", algo, hashForm)
 	}
-	if len(digest) != 2*t.size {
-		return "", nil, fmt.Errorf("%s hash has %d hex digits, want %d: expected %s", algo, len(digest), 2*t.size, hashForm)
+	if len(digest) != 2*size {
+		return "", nil, fmt.Errorf("%s hash has %d hex digits, want %d: expected %s", algo, len(digest), 2*size, hashForm)
 	}
 	sum, err = hex.DecodeString(digest)
 	if err != nil {

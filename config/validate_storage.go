@@ -529,19 +529,19 @@ func (v *validator) tang(t *Tang, p report.Path) {
 
 // ---- filesystems ----
 
-// fsFormats lists each format, the first version that accepts it and its
-// longest label in bytes (0: no label possible).
-var fsFormats = map[string]struct {
-	since    Version
-	labelMax int
-}{
-	"ext4":  {V3_0, 16},
-	"btrfs": {V3_0, 256},
-	"xfs":   {V3_0, 12},
-	"vfat":  {V3_0, 11},
-	"swap":  {V3_0, 15},
-	"none":  {V3_3, 0},
+// fsLabelMax is each format's longest label in bytes (0: no label
+// possible); which versions accept a format is in valueSince.
+var fsLabelMax = map[string]int{
+	"ext4":  16,
+	"btrfs": 256,
+	"xfs":   12,
+	"vfat":  11,
+	"swap":  15,
+	"none":  0,
 }
+
+// fsFormats are the per-version values of a filesystem's format.
+var fsFormats = mustValues("storage.filesystems.format")
 
 func (v *validator) filesystems(fss []Filesystem, p report.Path) {
 	seen := map[string]int{}
@@ -575,16 +575,16 @@ func (v *validator) filesystem(f *Filesystem, p report.Path) {
 		}
 		return
 	}
-	spec, ok := fsFormats[format]
-	if !ok || !v.version.AtLeast(spec.since) {
+	since, ok := fsFormats.Since(format)
+	if !ok || !v.version.AtLeast(since) {
 		v.errorf(p.Append("format"), "unknown filesystem format %q; spec %s accepts %s", format, v.version, v.formatList())
 		return
 	}
 	if format == "swap" || format == "none" {
 		v.unmountable(f, format, p)
 	}
-	if nonEmpty(f.Label) && format != "none" && len(*f.Label) > spec.labelMax {
-		v.errorf(p.Append("label"), "%s labels hold at most %d bytes; this one has %d", format, spec.labelMax, len(*f.Label))
+	if nonEmpty(f.Label) && format != "none" && len(*f.Label) > fsLabelMax[format] {
+		v.errorf(p.Append("label"), "%s labels hold at most %d bytes; this one has %d", format, fsLabelMax[format], len(*f.Label))
 	}
 	if nonEmpty(f.UUID) {
 		v.fsUUID(*f.UUID, format, p.Append("uuid"))
@@ -670,11 +670,5 @@ func isVfatID(s string) bool {
 }
 
 func (v *validator) formatList() string {
-	var names []string
-	for _, f := range []string{"ext4", "btrfs", "xfs", "vfat", "swap", "none"} {
-		if v.version.AtLeast(fsFormats[f].since) {
-			names = append(names, f)
-		}
-	}
-	return strings.Join(names, ", ")
+	return strings.Join(fsFormats.In(v.version), ", ")
 }

@@ -1,7 +1,8 @@
 // Package specdoc generates, from the config model itself, the reference
 // page and the JSON Schema of each spec version. The Go types give the
-// structure and types, config.FieldSince gives availability, and the tables
-// in fields.go give descriptions and defaults: one source for all of it.
+// structure and types, config.FieldSince and config.Values give the
+// availability of fields and of their values, and the tables in fields.go
+// give descriptions and defaults: one source for all of it.
 package specdoc
 
 import (
@@ -50,6 +51,9 @@ func walk(t reflect.Type, prefix string, depth int, v config.Version) []*Field {
 		f.Type, f.goType = describeType(sf.Type)
 		doc := lookup(pattern, sf.Owner, key)
 		f.Desc, f.Default, f.Required = doc.desc, doc.def, doc.required
+		if fv, ok := fieldValues(pattern, sf.Owner, key); ok {
+			f.Desc = strings.TrimSpace(f.Desc + " " + valuesText(fv, since, v))
+		}
 		if f.goType != nil {
 			f.Children = walk(f.goType, pattern, depth+1, v)
 		}
@@ -95,6 +99,41 @@ func lookup(pattern string, owner reflect.Type, key string) field {
 		f.def = byType.def
 	}
 	return f
+}
+
+// fieldValues finds a field's per-version values, by pattern and then by
+// declaring type, as lookup finds its docs.
+func fieldValues(pattern string, owner reflect.Type, key string) (config.FieldValues, bool) {
+	if fv, ok := config.Values(pattern); ok {
+		return fv, ok
+	}
+	return config.Values(owner.Name() + "." + key)
+}
+
+// valuesText says which values version v accepts, marking those newer than
+// the field, and which it does not accept yet.
+func valuesText(fv config.FieldValues, fieldSince, v config.Version) string {
+	var in, later []string
+	for _, vs := range fv.Values {
+		name := "`" + vs.Value + "`"
+		switch {
+		case v.Less(vs.Since):
+			later = append(later, fmt.Sprintf("%s (from %s)", name, vs.Since))
+		case fieldSince.Less(vs.Since):
+			in = append(in, fmt.Sprintf("%s (since %s)", name, vs.Since))
+		default:
+			in = append(in, name)
+		}
+	}
+	text := strings.ToUpper(fv.Noun[:1]) + fv.Noun[1:] + ": "
+	if len(in) == 0 {
+		text += "none"
+	}
+	text += strings.Join(in, ", ")
+	if len(later) > 0 {
+		text += "; not in this version: " + strings.Join(later, ", ")
+	}
+	return text + "."
 }
 
 func describeType(t reflect.Type) (string, reflect.Type) {
