@@ -588,7 +588,7 @@ func (d *decoder) decodeField(k, val *yaml.Node, v reflect.Value, f *field, path
 }
 
 func (d *decoder) forbidden(pattern string) bool {
-	if d.raw && strings.HasPrefix(d.name, "openshift ") {
+	if d.raw && d.vv.machineConfig {
 		// Butane checks what the machine-config operator manages on
 		// the MachineConfig; the bare config (--raw) is not checked.
 		return false

@@ -44,7 +44,7 @@ func init() {
 
 func openshiftOnly(keep func(d *decoder, v *yaml.Node)) sugarFunc {
 	return func(d *decoder, k, v *yaml.Node, _ reflect.Value, path report.Path, _ string) {
-		if !strings.HasPrefix(d.name, "openshift ") {
+		if !d.vv.machineConfig {
 			d.warnAt(k, path.Append(k.Value), "unknown key %q (only the openshift variant has it)", k.Value)
 			return
 		}
@@ -181,14 +181,15 @@ func keysLocal(d *decoder, k, v *yaml.Node, parent reflect.Value, path report.Pa
 	}
 }
 
-// finishUser applies the openshift rule that only the core user's SSH keys
-// (and, from 4.13.0, password) are managed.
+// finishUser applies the machine-config operator's rule that only the core
+// user's SSH keys (and, where the version has featCorePassword, password)
+// are managed.
 func finishUser(d *decoder, n *yaml.Node, v reflect.Value, path report.Path, _ string, seen map[string]*yaml.Node) {
-	if !strings.HasPrefix(d.name, "openshift ") || d.raw {
+	if !d.vv.machineConfig || d.raw {
 		return // Butane checks this on the MachineConfig only
 	}
 	allowed := map[string]bool{"name": true, "ssh_authorized_keys": true, "ssh_authorized_keys_local": true}
-	if !d.vv.spec.Less(config.V3_4) || d.name == "openshift 4.13.0" {
+	if d.vv.has(featCorePassword) {
 		allowed["password_hash"] = true
 	}
 	for key, k := range seen {
