@@ -75,7 +75,7 @@ func (d *decoder) stringValue(v *yaml.Node, path report.Path) (string, bool) {
 // and nothing is compressed again.
 func (d *decoder) setResource(r *config.Resource, data []byte) {
 	if d.vv.spec == config.V3_0 {
-		url := "data:," + percentEncode(data)
+		url := percentDataURL(data)
 		r.Source = &url
 		return
 	}
