@@ -1,12 +1,10 @@
 package config
 
 import (
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/vincent-petithory/dataurl"
@@ -158,11 +156,9 @@ func checkSchemeURL(scheme, src string, u *url.URL) error {
 		// without its object part, a partition it has no endpoints for.
 		_, err := s3arn.Parse("arn:" + u.Opaque)
 		return err
-	case "data":
-		if _, _, err := ParseDataURL(src); err != nil {
-			return err
-		}
 	}
+	// A data URL the spec accepts (dataurl.DecodeString) the fetcher
+	// reads with the same library.
 	return nil
 }
 
@@ -298,69 +294,4 @@ func isHTTPToken(s string) bool {
 		}
 	}
 	return true
-}
-
-// ParseDataURL decodes an RFC 2397 data URL:
-// data:[<type>/<subtype>][;attribute=value]...[;base64],<data>. It returns
-// the media type as written (empty when omitted, meaning text/plain) and the
-// decoded bytes.
-func ParseDataURL(s string) (mediaType string, data []byte, err error) {
-	if len(s) < 5 || !strings.EqualFold(s[:5], "data:") {
-		return "", nil, fmt.Errorf("data URL must start with \"data:\"")
-	}
-	header, payload, ok := strings.Cut(s[5:], ",")
-	if !ok {
-		return "", nil, fmt.Errorf("data URL has no \",\" before its data (expected data:[MEDIATYPE][;base64],DATA)")
-	}
-	params := strings.Split(header, ";")
-	isBase64 := false
-	if n := len(params); n > 1 && strings.EqualFold(params[n-1], "base64") {
-		isBase64 = true
-		params = params[:n-1]
-	}
-	if params[0] == "" {
-		params = params[1:]
-	} else if !strings.Contains(params[0], "=") {
-		typ, sub, ok := strings.Cut(params[0], "/")
-		if !ok || !isHTTPToken(typ) || !isHTTPToken(sub) {
-			return "", nil, fmt.Errorf("data URL media type %q is not TYPE/SUBTYPE", params[0])
-		}
-		mediaType = params[0]
-		params = params[1:]
-	}
-	for _, p := range params {
-		attr, _, ok := strings.Cut(p, "=")
-		if !ok || !isHTTPToken(attr) {
-			return "", nil, fmt.Errorf("data URL parameter %q is not ATTRIBUTE=VALUE", p)
-		}
-	}
-	raw, err := url.PathUnescape(payload)
-	if err != nil {
-		return "", nil, fmt.Errorf("data URL has a bad percent escape: %v", err)
-	}
-	if !isBase64 {
-		return mediaType, []byte(raw), nil
-	}
-	data, err = decodeBase64(raw)
-	if err != nil {
-		return "", nil, err
-	}
-	return mediaType, data, nil
-}
-
-// decodeBase64 accepts padded and unpadded standard base64, the forms
-// encoders put in data URLs, and names the offending byte otherwise.
-func decodeBase64(s string) ([]byte, error) {
-	data, err := base64.StdEncoding.DecodeString(s)
-	if err == nil {
-		return data, nil
-	}
-	if data, rawErr := base64.RawStdEncoding.DecodeString(s); rawErr == nil {
-		return data, nil
-	}
-	var ce base64.CorruptInputError
-	if errors.As(err, &ce) {
-		return nil, fmt.Errorf("data URL base64 data is invalid at byte %s of the data", strconv.FormatInt(int64(ce), 10))
-	}
-	return nil, fmt.Errorf("data URL base64 data is invalid: %v", err)
 }
