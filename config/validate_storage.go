@@ -15,8 +15,8 @@ import (
 func (v *validator) storage(c *Storage) {
 	base := report.Path{"storage"}
 	v.disks(c.Disks, base.Append("disks"))
-	v.raids(c.Raid, base.Append("raid"))
-	v.luksVolumes(c.Luks, base.Append("luks"))
+	namedVolumes(v, c.Raid, base.Append("raid"), "RAID array name", func(r *Raid) string { return r.Name }, v.mdName, v.raid)
+	namedVolumes(v, c.Luks, base.Append("luks"), "LUKS volume name", func(l *Luks) string { return l.Name }, v.dmName, v.luks)
 	v.filesystems(c.Filesystems, base.Append("filesystems"))
 	v.nodes(c, base)
 }
@@ -297,13 +297,17 @@ var raidLevels = map[string]bool{ // level -> takes spares
 	"raid10": true, "10": true,
 }
 
-func (v *validator) raids(arrays []Raid, p report.Path) {
+// namedVolumes checks a list of volumes known by name (RAID arrays, LUKS
+// volumes): each name unique and usable under its device directory
+// (checkName), then each volume (check).
+func namedVolumes[T any](v *validator, vols []T, p report.Path, what string, name func(*T) string, checkName func(string, report.Path), check func(*T, report.Path)) {
 	names := map[string]int{}
-	for i := range arrays {
-		rp := p.Append(i)
-		v.unique(names, arrays[i].Name, i, rp.Append("name"), "RAID array name")
-		v.mdName(arrays[i].Name, rp.Append("name"))
-		v.raid(&arrays[i], rp)
+	for i := range vols {
+		vp := p.Append(i)
+		n := name(&vols[i])
+		v.unique(names, n, i, vp.Append("name"), what)
+		checkName(n, vp.Append("name"))
+		check(&vols[i], vp)
 	}
 }
 
@@ -358,16 +362,6 @@ const dmNameMax = 127
 // luksLabelMax is the room for a label in a LUKS2 header (48 bytes, NUL
 // terminated).
 const luksLabelMax = 47
-
-func (v *validator) luksVolumes(vols []Luks, p report.Path) {
-	names := map[string]int{}
-	for i := range vols {
-		lp := p.Append(i)
-		v.unique(names, vols[i].Name, i, lp.Append("name"), "LUKS volume name")
-		v.dmName(vols[i].Name, lp.Append("name"))
-		v.luks(&vols[i], lp)
-	}
-}
 
 // dmName: the name becomes /dev/mapper/NAME and the first field of its
 // crypttab line.

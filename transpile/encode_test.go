@@ -12,21 +12,6 @@ import (
 	"github.com/vincent-petithory/dataurl"
 )
 
-func TestUnitEscape(t *testing.T) {
-	for in, want := range map[string]string{
-		"/":                       "-",
-		"/var/lib/data":           "var-lib-data",
-		"/var/lib/data/":          "var-lib-data",
-		"/dev/disk/by-label/swap": `dev-disk-by\x2dlabel-swap`,
-		"/srv/my dir":             `srv-my\x20dir`,
-		"/.hidden":                `\x2ehidden`,
-	} {
-		if got := unitEscape(in); got != want {
-			t.Errorf("unitEscape(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // decodeDataURL reverses dataURL, so each case checks a round trip.
 func decodeDataURL(t *testing.T, u string, gz bool) []byte {
 	t.Helper()

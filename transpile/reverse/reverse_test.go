@@ -236,11 +236,6 @@ systemd:
 	if res.Sugar != 2 || strings.Count(y, "with_mount_unit: true") != 2 || !strings.Contains(y, "name: srv.mount") || strings.Contains(y, "var-lib-my\\x2ddata.mount") {
 		t.Fatalf("sugar %d:\n%s", res.Sugar, y)
 	}
-	for in, want := range map[string]string{"/var/lib/my-data": `var-lib-my\x2ddata`, "/": "-", "//a//b/": "a-b", "/.x/y.z": `\x2ex-y.z`} {
-		if got := escapePath(in); got != want {
-			t.Errorf("%s: %s", in, got)
-		}
-	}
 }
 
 func TestFoldAppend(t *testing.T) {
