@@ -152,6 +152,21 @@ func known() string {
 	return strings.Join(s, ", ")
 }
 
+// SameConfig reports whether two JSON configs say the same thing, as
+// Reverse's own check compares them: the same values, numbers as written,
+// an empty compression the same as none.
+func SameConfig(a, b []byte) (bool, error) {
+	va, err := generic(a)
+	if err != nil {
+		return false, err
+	}
+	vb, err := generic(b)
+	if err != nil {
+		return false, err
+	}
+	return reflect.DeepEqual(va, vb), nil
+}
+
 // generic decodes JSON into maps, lists and json.Numbers, dropping the
 // empty compression the dialect writes for uncompressed contents: absent
 // and "" mean the same to the spec.

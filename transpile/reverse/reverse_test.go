@@ -320,3 +320,22 @@ func TestFoldBootDevice(t *testing.T) {
 		t.Fatalf("%v\n%s", err, res.YAML)
 	}
 }
+
+func TestSameConfig(t *testing.T) {
+	base := `{"ignition":{"version":"3.4.0"},"storage":{"files":[{"path":"/a","contents":{"source":"data:,x"}}]}}`
+	for _, c := range []struct {
+		other string
+		same  bool
+	}{
+		{`{"storage":{"files":[{"contents":{"compression":"","source":"data:,x"},"path":"/a"}]},"ignition":{"version":"3.4.0"}}`, true},
+		{`{"ignition":{"version":"3.4.0"},"storage":{"files":[{"path":"/a","contents":{"source":"data:,x","compression":"gzip"}}]}}`, false},
+		{`{"ignition":{"version":"3.4.0"},"storage":{"files":[{"path":"/b","contents":{"source":"data:,x"}}]}}`, false},
+	} {
+		if got, err := SameConfig([]byte(base), []byte(c.other)); err != nil || got != c.same {
+			t.Errorf("%s: same = %v, %v; want %v", c.other, got, err, c.same)
+		}
+	}
+	if _, err := SameConfig([]byte(base), []byte("{")); err == nil {
+		t.Error("bad JSON compared")
+	}
+}
