@@ -142,28 +142,14 @@ func fieldsOf(t reflect.Type) map[string]*field {
 		return f.(map[string]*field)
 	}
 	m := map[string]*field{}
-	collect(t, nil, m)
+	for _, jf := range config.JSONFields(t) {
+		m[snake(jf.Name)] = &field{yamlName: snake(jf.Name), jsonName: jf.Name, index: jf.Index}
+	}
 	if t == reflect.TypeOf(config.Ignition{}) {
 		delete(m, "version") // set from the variant, never written by hand
 	}
 	fieldCache.Store(t, m)
 	return m
-}
-
-func collect(t reflect.Type, prefix []int, m map[string]*field) {
-	for i := 0; i < t.NumField(); i++ {
-		sf := t.Field(i)
-		index := append(append([]int(nil), prefix...), i)
-		if sf.Anonymous {
-			collect(sf.Type, index, m)
-			continue
-		}
-		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
-		if name == "" || name == "-" {
-			continue
-		}
-		m[snake(name)] = &field{yamlName: snake(name), jsonName: name, index: index}
-	}
 }
 
 // snake turns a JSON camelCase name into the dialect's snake_case one:

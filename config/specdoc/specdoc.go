@@ -37,8 +37,8 @@ func Fields(v config.Version) []*Field {
 
 func walk(t reflect.Type, prefix string, depth int, v config.Version) []*Field {
 	var out []*Field
-	for _, sf := range jsonFields(t) {
-		key, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+	for _, jf := range config.JSONFields(t) {
+		key := jf.Name
 		pattern := key
 		if prefix != "" {
 			pattern = prefix + "." + key
@@ -48,38 +48,16 @@ func walk(t reflect.Type, prefix string, depth int, v config.Version) []*Field {
 			continue
 		}
 		f := &Field{Pattern: pattern, Key: key, Since: since, ParentSince: config.FieldSince(prefix), Depth: depth}
-		f.Type, f.goType = describeType(sf.Type)
-		doc := lookup(pattern, sf.Owner, key)
+		f.Type, f.goType = describeType(jf.Field.Type)
+		doc := lookup(pattern, jf.Owner, key)
 		f.Desc, f.Default, f.Required = doc.desc, doc.def, doc.required
-		if fv, ok := fieldValues(pattern, sf.Owner, key); ok {
+		if fv, ok := fieldValues(pattern, jf.Owner, key); ok {
 			f.Desc = strings.TrimSpace(f.Desc + " " + valuesText(fv, since, v))
 		}
 		if f.goType != nil {
 			f.Children = walk(f.goType, pattern, depth+1, v)
 		}
 		out = append(out, f)
-	}
-	return out
-}
-
-// ownedField is a struct field with the struct that declares it, so that
-// embedded structs (Node in File) find their type-level docs.
-type ownedField struct {
-	reflect.StructField
-	Owner reflect.Type
-}
-
-func jsonFields(t reflect.Type) []ownedField {
-	var out []ownedField
-	for i := 0; i < t.NumField(); i++ {
-		sf := t.Field(i)
-		if sf.Anonymous {
-			out = append(out, jsonFields(sf.Type)...)
-			continue
-		}
-		if name, _, _ := strings.Cut(sf.Tag.Get("json"), ","); name != "" && name != "-" {
-			out = append(out, ownedField{sf, t})
-		}
 	}
 	return out
 }
