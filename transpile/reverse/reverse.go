@@ -254,6 +254,28 @@ func dropKey(m *yaml.Node, key string) {
 	}
 }
 
+// identityKeys are the keys that say which entry an object is, most
+// telling first (a filesystem's device before its mount path, a LUKS
+// volume's name before its device). The model orders keys alphabetically,
+// as Ignition's does; Butane's documents put the identifying key first
+// (files start with path, users and units with name), so the first of
+// these an object has is moved to its front.
+var identityKeys = []string{"name", "device", "path", "url", "source"}
+
+func leadWithIdentity(m *yaml.Node) {
+	for _, key := range identityKeys {
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if m.Content[i].Value != key {
+				continue
+			}
+			k, v := m.Content[i], m.Content[i+1]
+			copy(m.Content[2:i+2], m.Content[:i])
+			m.Content[0], m.Content[1] = k, v
+			return
+		}
+	}
+}
+
 // node reads one JSON value from the token stream; key is the JSON key it
 // is the value of (modes are written in octal, as people read them).
 func node(dec *json.Decoder, key string) (*yaml.Node, error) {
@@ -288,6 +310,7 @@ func node(dec *json.Decoder, key string) (*yaml.Node, error) {
 			}
 			m.Content = append(m.Content, str(snake(k)), v)
 		}
+		leadWithIdentity(m)
 		_, err := dec.Token()
 		return m, err
 	case string:

@@ -339,3 +339,30 @@ func TestSameConfig(t *testing.T) {
 		t.Error("bad JSON compared")
 	}
 }
+
+// TestIdentityKeyFirst: each entry starts with the key that identifies
+// it, as Butane's documents write them; the rest keeps the model's order.
+func TestIdentityKeyFirst(t *testing.T) {
+	src := `{"ignition":{"version":"3.4.0"},
+"passwd":{"users":[{"groups":["wheel"],"name":"core"}]},
+"storage":{"files":[{"group":{"name":"g"},"overwrite":true,"path":"/a","contents":{"compression":"gzip","source":"https://e.com/x"}}],
+"filesystems":[{"device":"/dev/vdb","format":"xfs","path":"/srv"}],
+"luks":[{"device":"/dev/vdc","name":"data","clevis":{"tang":[{"thumbprint":"t","url":"http://t"}]}}]}}`
+	res, err := Reverse([]byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := string(res.YAML)
+	for _, want := range []string{
+		"- name: core\n      groups:",
+		"- path: /a\n      group:\n        name: g\n      overwrite: true",
+		"source: https://e.com/x\n        compression: gzip",
+		"- device: /dev/vdb\n      format: xfs\n      path: /srv",
+		"- name: data\n      clevis:",
+		"- url: http://t\n            thumbprint: t",
+	} {
+		if !strings.Contains(y, want) {
+			t.Errorf("YAML lacks %q:\n%s", want, y)
+		}
+	}
+}
