@@ -152,6 +152,10 @@ func fieldsOf(t reflect.Type) map[string]*field {
 	return m
 }
 
+// SnakeKey is the dialect's spelling of a config's JSON key, for tools
+// that write the dialect (transpile --reverse).
+func SnakeKey(name string) string { return snake(name) }
+
 // snake turns a JSON camelCase name into the dialect's snake_case one:
 // httpHeaders → http_headers, sizeMiB → size_mib, typeGuid → type_guid.
 func snake(name string) string {

@@ -13,7 +13,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/kindling-dev/kindling/config"
 	"github.com/kindling-dev/kindling/config/report"
@@ -308,7 +307,7 @@ func node(dec *json.Decoder, key string) (*yaml.Node, error) {
 			if err != nil {
 				return nil, err
 			}
-			m.Content = append(m.Content, str(snake(k)), v)
+			m.Content = append(m.Content, str(transpile.SnakeKey(k)), v)
 		}
 		leadWithIdentity(m)
 		_, err := dec.Token()
@@ -332,30 +331,6 @@ func node(dec *json.Decoder, key string) (*yaml.Node, error) {
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}, nil
 	}
 	return nil, fmt.Errorf("unexpected JSON token %v", tok)
-}
-
-// snake writes a JSON key the way the dialect spells it: sshAuthorizedKeys
-// is ssh_authorized_keys; runs of capitals are one word (typeGUID would be
-// type_guid), and sizeMiB, startMiB are the exceptions the dialect fixed.
-func snake(name string) string {
-	switch name {
-	case "sizeMiB":
-		return "size_mib"
-	case "startMiB":
-		return "start_mib"
-	}
-	var b strings.Builder
-	r := []rune(name)
-	for i, c := range r {
-		if unicode.IsUpper(c) {
-			if i > 0 && (!unicode.IsUpper(r[i-1]) || i+1 < len(r) && unicode.IsLower(r[i+1])) {
-				b.WriteByte('_')
-			}
-			c = unicode.ToLower(c)
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }
 
 // firstDifference names the first JSON path where two values differ.

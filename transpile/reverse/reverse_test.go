@@ -139,7 +139,7 @@ func TestFilesDir(t *testing.T) {
 
 func TestSnake(t *testing.T) {
 	for in, want := range map[string]string{"sshAuthorizedKeys": "ssh_authorized_keys", "sizeMiB": "size_mib", "typeGuid": "type_guid", "httpHeaders": "http_headers", "tpm2": "tpm2", "noProxy": "no_proxy"} {
-		if got := snake(in); got != want {
+		if got := transpile.SnakeKey(in); got != want {
 			t.Errorf("%s: %s", in, got)
 		}
 	}
