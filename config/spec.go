@@ -138,6 +138,9 @@ type FieldValues struct {
 	// What a value is, for messages and docs ("URL schemes").
 	Noun   string
 	Values []ValueSince
+	// AnyFrom is the version from which any value is accepted (the zero
+	// Version: none).
+	AnyFrom Version
 }
 
 // Special mode bits, the values of the mode fields' rule.
@@ -167,6 +170,10 @@ var valueSince = map[string]FieldValues{
 	"storage.filesystems.format": {Noun: "formats", Values: []ValueSince{
 		{"ext4", V3_0}, {"btrfs", V3_0}, {"xfs", V3_0}, {"vfat", V3_0}, {"swap", V3_0}, {"none", V3_3},
 	}},
+	// The pins clevis ships; from 3.6.0 any pin is handed to clevis.
+	"storage.luks.clevis.custom.pin": {Noun: "pins", Values: []ValueSince{
+		{"tang", V3_0}, {"tpm2", V3_0}, {"sss", V3_0},
+	}, AnyFrom: V3_6},
 	// Older versions document permission bits only; see translate.
 	"storage.files.mode":       specialModeValues,
 	"storage.directories.mode": specialModeValues,
@@ -193,6 +200,15 @@ func (fv FieldValues) Since(value string) (since Version, known bool) {
 		}
 	}
 	return Version{}, false
+}
+
+// Accepts reports whether version v accepts value.
+func (fv FieldValues) Accepts(value string, v Version) bool {
+	if fv.AnyFrom != (Version{}) && v.AtLeast(fv.AnyFrom) {
+		return true
+	}
+	since, known := fv.Since(value)
+	return known && v.AtLeast(since)
 }
 
 // In returns the values version v accepts, in table order.

@@ -173,6 +173,9 @@ func valueCases() []struct{ key, value, rest, at string } {
 	for _, vs := range valueSince["storage.filesystems.format"].Values {
 		add("storage.filesystems.format", vs.Value, `"storage":{"filesystems":[{"device":"/dev/vdb","format":"`+vs.Value+`"}]}`, "storage.filesystems.0.format")
 	}
+	for _, vs := range valueSince["storage.luks.clevis.custom.pin"].Values {
+		add("storage.luks.clevis.custom.pin", vs.Value, clevisPin(vs.Value), "storage.luks.0.clevis.custom.pin")
+	}
 	for bit, name := range map[int]string{0o4644: ModeSetuid, 0o2644: ModeSetgid, 0o1644: ModeSticky} {
 		add("storage.files.mode", name, `"storage":{"files":[{"path":"/a","mode":`+strconv.Itoa(bit)+`}]}`, "storage.files.0.mode")
 		add("storage.directories.mode", name, `"storage":{"directories":[{"path":"/a","mode":`+strconv.Itoa(bit)+`}]}`, "storage.directories.0.mode")
@@ -210,6 +213,28 @@ func TestValueSinceDecidesVerdicts(t *testing.T) {
 		if covered[key] < len(fv.Values) {
 			t.Errorf("valueSince[%q] has %d values, %d tested", key, len(fv.Values), covered[key])
 		}
+	}
+}
+
+func clevisPin(pin string) string {
+	return `"storage":{"luks":[{"name":"l","device":"/dev/vdb","clevis":{"custom":{"pin":"` + pin + `","config":"{}"}}}]}`
+}
+
+// TestAnyPinFrom36: a pin clevis does not ship is refused by the versions
+// that have custom pins (3.2.0 on) until the table's AnyFrom.
+func TestAnyPinFrom36(t *testing.T) {
+	for _, v := range Versions {
+		_, rep, _ := Parse([]byte(`{"ignition":{"version":"` + v.String() + `"},` + clevisPin("yubikey") + `}`))
+		refused := false
+		for _, e := range rep.Entries {
+			refused = refused || e.Level == report.Error && e.Path.String() == "storage.luks.0.clevis.custom.pin"
+		}
+		if want := v.AtLeast(V3_2) && v.Less(V3_6); refused != want {
+			t.Errorf("%s: refused = %v, want %v\n%s", v, refused, want, rep)
+		}
+	}
+	if pins := mustValues("storage.luks.clevis.custom.pin"); !pins.Accepts("tang", V3_2) || pins.Accepts("x", V3_5) || !pins.Accepts("x", V3_6) {
+		t.Error("Accepts disagrees with the table")
 	}
 }
 

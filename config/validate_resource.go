@@ -13,8 +13,19 @@ import (
 	"github.com/kindling-dev/kindling/internal/s3arn"
 )
 
-// hashForm is the expected form of verification.hash, for messages.
-const hashForm = "sha512-<128 hex digits> or, from spec 3.1.0, sha256-<64 hex digits>"
+// hashForm is the expected form of verification.hash, for messages:
+// "sha512-<128 hex digits> or, from spec 3.1.0, sha256-<64 hex digits>".
+var hashForm = func() string {
+	var forms []string
+	for _, t := range hashTypes.Values {
+		form := fmt.Sprintf("%s-<%d hex digits>", t.Value, 2*hashSizes[t.Value])
+		if V3_0.Less(t.Since) {
+			form = fmt.Sprintf("from spec %s, %s", t.Since, form)
+		}
+		forms = append(forms, form)
+	}
+	return strings.Join(forms, " or, ")
+}()
 
 // hashSizes maps each hash type to its digest size in bytes; which
 // versions accept it is in valueSince.

@@ -212,3 +212,9 @@ func TestResourceErrorPosition(t *testing.T) {
 	}
 	t.Fatalf("no compression error in\n%s", rep)
 }
+
+func TestHashFormFromTables(t *testing.T) {
+	if want := "sha512-<128 hex digits> or, from spec 3.1.0, sha256-<64 hex digits>"; hashForm != want {
+		t.Errorf("hashForm = %q, want %q", hashForm, want)
+	}
+}

@@ -473,9 +473,12 @@ func (v *validator) clevis(c *Clevis, p report.Path, customGiven bool) {
 	}
 }
 
+// clevisPins are the per-version values of a custom clevis pin.
+var clevisPins = mustValues("storage.luks.clevis.custom.pin")
+
 // clevisCustom: custom hands pin and config to clevis as they are, so the
 // structured fields cannot be used next to it. Specs before 3.6.0 know only
-// the tang, tpm2 and sss pins.
+// the pins in clevisPins.
 func (v *validator) clevisCustom(c *Clevis, p report.Path, customGiven bool) {
 	cc := &c.Custom
 	if customGiven && (len(c.Tang) > 0 || isTrue(c.Tpm2) || (c.Threshold != nil && *c.Threshold != 0)) {
@@ -490,8 +493,8 @@ func (v *validator) clevisCustom(c *Clevis, p report.Path, customGiven bool) {
 	switch pin := cc.Pin; {
 	case !nonEmpty(pin):
 		v.errorf(cp.Append("pin"), "clevis custom pin is required (tang, tpm2 or sss)")
-	case v.version.Less(V3_6) && *pin != "tang" && *pin != "tpm2" && *pin != "sss":
-		v.errorf(cp.Append("pin"), "unknown clevis pin %q; spec %s accepts tang, tpm2 or sss (any pin from spec %s)", *pin, v.version, V3_6)
+	case !clevisPins.Accepts(*pin, v.version):
+		v.errorf(cp.Append("pin"), "unknown clevis pin %q; spec %s accepts %s (any pin from spec %s)", *pin, v.version, strings.Join(clevisPins.In(v.version), ", "), clevisPins.AnyFrom)
 	}
 	switch cfg := cc.Config; {
 	case !nonEmpty(cfg):

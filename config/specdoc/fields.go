@@ -113,7 +113,7 @@ var fields = map[string]field{
 	"storage.luks.clevis.tpm2":                    {desc: "Bind to the machine's TPM2 chip.", def: "false"},
 	"storage.luks.clevis.threshold":               {desc: "How many of the tang servers and TPM2 must agree to unlock.", def: "1"},
 	"storage.luks.clevis.custom":                  {desc: "A clevis pin and its configuration passed as they are to `clevis luks bind`; excludes tang, tpm2 and threshold."},
-	"storage.luks.clevis.custom.pin":              {desc: "Clevis pin: `tpm2`, `tang` or `sss`.", required: true},
+	"storage.luks.clevis.custom.pin":              {desc: "Clevis pin.", required: true},
 	"storage.luks.clevis.custom.config":           {desc: "The pin's JSON configuration.", required: true},
 	"storage.luks.clevis.custom.needsNetwork":     {desc: "Whether unlocking needs the network (brings networking up early on boot).", def: "false"},
 	"storage.luks.cex":                            {desc: "IBM Crypto Express (CEX) secure keys for the volume."},

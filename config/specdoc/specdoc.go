@@ -108,6 +108,15 @@ func valuesText(fv config.FieldValues, fieldSince, v config.Version) string {
 		text += "none"
 	}
 	text += strings.Join(in, ", ")
+	switch anyFrom := fv.AnyFrom; {
+	case anyFrom == config.Version{}:
+	case v.Less(anyFrom):
+		later = append(later, fmt.Sprintf("any other (from %s)", anyFrom))
+	case fieldSince.Less(anyFrom):
+		text += fmt.Sprintf(", or any other (since %s)", anyFrom)
+	default:
+		text += ", or any other"
+	}
 	if len(later) > 0 {
 		text += "; not in this version: " + strings.Join(later, ", ")
 	}

@@ -111,7 +111,11 @@ func TestPagesListEachVersionsValues(t *testing.T) {
 			// LUKS key files exist from 3.2.0, so gs is not new to them.
 			"URL schemes: `http`, `https`, `tftp`, `s3`, `gs`, `arn` (since 3.4.0), `data`.",
 		}, []string{"not in this version: `arn`"}},
-		{config.V3_6, []string{"Special bits: `setuid` (since 3.6.0), `setgid` (since 3.6.0), `sticky` (since 3.6.0)."}, nil},
+		{config.V3_5, []string{"Pins: `tang`, `tpm2`, `sss`; not in this version: any other (from 3.6.0)."}, nil},
+		{config.V3_6, []string{
+			"Special bits: `setuid` (since 3.6.0), `setgid` (since 3.6.0), `sticky` (since 3.6.0).",
+			"Pins: `tang`, `tpm2`, `sss`, or any other (since 3.6.0).",
+		}, nil},
 	}
 	for _, c := range cases {
 		md := Markdown(c.v)
