@@ -548,12 +548,12 @@ func suggest(key string, fields map[string]*field, sugars map[string]sugarKey) s
 }
 
 // sugarAvailable reports whether this dialect version has the sugar key.
-// fcos 1.0.0 has inline only on file contents and appends.
+// Without featInlineAnywhere, inline is only on file contents and appends.
 func (d *decoder) sugarAvailable(s sugarKey, key, pattern string) bool {
 	if s.apply == nil || s.feature != "" && !d.vv.has(s.feature) {
 		return false
 	}
-	if key == "inline" && d.vv.spec == config.V3_0 {
+	if key == "inline" && !d.vv.has(featInlineAnywhere) {
 		return pattern == "storage.files.contents" || pattern == "storage.files.append"
 	}
 	return true

@@ -68,13 +68,13 @@ func (d *decoder) stringValue(v *yaml.Node, path report.Path) (string, bool) {
 }
 
 // setResource stores contents as a data URL in the resource the way Butane
-// does: fcos 1.0 (spec 3.0) only percent-encodes; later versions pick the
+// does: without featShortestURL (fcos 1.0.0) it only percent-encodes; later versions pick the
 // shortest encoding and record the choice in compression ("" or "gzip") so
 // that a child config never inherits a parent's compression. A compression
 // the author gave means the contents are already compressed: it is kept
 // and nothing is compressed again.
 func (d *decoder) setResource(r *config.Resource, data []byte) {
-	if d.vv.spec == config.V3_0 {
+	if !d.vv.has(featShortestURL) {
 		url := percentDataURL(data)
 		r.Source = &url
 		return
@@ -117,7 +117,7 @@ func finishResource(d *decoder, n *yaml.Node, v reflect.Value, path report.Path,
 	r := v.Addr().Interface().(*config.Resource)
 	if val := d.vals["inline"]; val != nil {
 		if s, ok := d.stringValue(val, path.Append("source")); ok {
-			if len(path) > 1 && path[0] == "ignition" && path[1] == "config" && d.vv.spec != config.V3_0 {
+			if len(path) > 1 && path[0] == "ignition" && path[1] == "config" && d.vv.has(featCheckEmbedded) {
 				d.checkEmbedded(val, path, s)
 			}
 			d.setResource(r, []byte(s))

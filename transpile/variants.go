@@ -23,6 +23,13 @@ const (
 	featQuadlets    = "quadlets"        // systemd.quadlets (experimental versions)
 	featNoAutoGzip  = "no_auto_gzip"    // openshift 4.8, 4.9: the MCO cannot read compressed contents
 	featFipsCipher  = "fips_cipher"     // openshift.fips sets a FIPS cipher on LUKS volumes
+	// From fcos 1.1.0: inline on every resource (fcos 1.0.0 has it on
+	// file contents and append only), inline configs under
+	// ignition.config checked, and data URLs in the shortest encoding
+	// (fcos 1.0.0 only percent-encodes).
+	featInlineAnywhere = "inline_anywhere"
+	featCheckEmbedded  = "check_embedded"
+	featShortestURL    = "shortest_url"
 	// featImageLayout: the config provisions a Fedora CoreOS-like image,
 	// whose boot disk layout Butane checks (fcoschecks.go).
 	featImageLayout = "image_layout"
@@ -57,7 +64,7 @@ func (vv *variantVersion) has(feature string) bool {
 // Feature sets, growing with each release of the dialect.
 var (
 	fcos10 = []string{featInline}
-	fcos11 = plus(fcos10, featLocal, featTrees, featMountUnit)
+	fcos11 = plus(fcos10, featLocal, featTrees, featMountUnit, featInlineAnywhere, featCheckEmbedded, featShortestURL)
 	fcos12 = plus(fcos11, featRemoteMount)
 	fcos13 = plus(fcos12, featBootDevice)
 	fcos14 = plus(fcos13, featSwapUnit)

@@ -26,6 +26,11 @@ func TestVariantPropertiesAreData(t *testing.T) {
 			if got, want := vv.has(featImageLayout), variant == "fcos" || variant == "openshift"; got != want {
 				t.Errorf("%s: %s = %v, want %v", name, featImageLayout, got, want)
 			}
+			for _, f := range []string{featInlineAnywhere, featCheckEmbedded, featShortestURL} {
+				if got, want := vv.has(f), name != "fcos 1.0.0"; got != want {
+					t.Errorf("%s: %s = %v, want %v", name, f, got, want)
+				}
+			}
 			if got, want := vv.has(featCorePassword), minor >= 13; got != want {
 				t.Errorf("%s: %s = %v, want %v", name, featCorePassword, got, want)
 			}
