@@ -68,9 +68,10 @@ func (d *decoder) stringValue(v *yaml.Node, path report.Path) (string, bool) {
 }
 
 // setResource stores contents as a data URL in the resource the way Butane
-// does: without featShortestURL (fcos 1.0.0) it only percent-encodes; later versions pick the
-// shortest encoding and record the choice in compression ("" or "gzip") so
-// that a child config never inherits a parent's compression. A compression
+// does: without featShortestURL (fcos 1.0.0) it only percent-encodes;
+// other versions pick the shortest encoding and record the choice in
+// compression ("" or "gzip") so that a child config never inherits a
+// parent's compression. A compression
 // the author gave means the contents are already compressed: it is kept
 // and nothing is compressed again.
 func (d *decoder) setResource(r *config.Resource, data []byte) {
