@@ -14,10 +14,10 @@ import (
 // validate_nodes.go.
 func (v *validator) storage(c *Storage) {
 	base := report.Path{"storage"}
-	v.disks(c.Disks, base.Append("disks"))
+	deviceEntries(v, c.Disks, base.Append("disks"), "disk", func(d *Disk) string { return d.Device }, v.disk)
 	namedVolumes(v, c.Raid, base.Append("raid"), "RAID array name", func(r *Raid) string { return r.Name }, v.mdName, v.raid)
 	namedVolumes(v, c.Luks, base.Append("luks"), "LUKS volume name", func(l *Luks) string { return l.Name }, v.dmName, v.luks)
-	v.filesystems(c.Filesystems, base.Append("filesystems"))
+	deviceEntries(v, c.Filesystems, base.Append("filesystems"), "filesystem", func(f *Filesystem) string { return f.Device }, v.filesystem)
 	v.nodes(c, base)
 }
 
@@ -62,14 +62,19 @@ func (v *validator) unique(seen map[string]int, key string, i int, p report.Path
 
 // ---- disks and partitions ----
 
-func (v *validator) disks(disks []Disk, p report.Path) {
+func (v *validator) disk(d *Disk, p report.Path) { v.partitions(d.Partitions, p.Append("partitions")) }
+
+// deviceEntries checks a list of entries known by device (disks,
+// filesystems): each device a usable path and, when it is, unique; then
+// each entry (check).
+func deviceEntries[T any](v *validator, items []T, p report.Path, what string, device func(*T) string, check func(*T, report.Path)) {
 	seen := map[string]int{}
-	for i := range disks {
-		dp := p.Append(i)
-		if v.devicePath(disks[i].Device, dp.Append("device"), "disk") {
-			v.unique(seen, disks[i].Device, i, dp.Append("device"), "disk device")
+	for i := range items {
+		ip := p.Append(i)
+		if dev := device(&items[i]); v.devicePath(dev, ip.Append("device"), what) {
+			v.unique(seen, dev, i, ip.Append("device"), what+" device")
 		}
-		v.partitions(disks[i].Partitions, dp.Append("partitions"))
+		check(&items[i], ip)
 	}
 }
 
@@ -539,17 +544,6 @@ var fsLabelMax = map[string]int{
 
 // fsFormats are the per-version values of a filesystem's format.
 var fsFormats = mustValues("storage.filesystems.format")
-
-func (v *validator) filesystems(fss []Filesystem, p report.Path) {
-	seen := map[string]int{}
-	for i := range fss {
-		fp := p.Append(i)
-		if v.devicePath(fss[i].Device, fp.Append("device"), "filesystem") {
-			v.unique(seen, fss[i].Device, i, fp.Append("device"), "filesystem device")
-		}
-		v.filesystem(&fss[i], fp)
-	}
-}
 
 func (v *validator) filesystem(f *Filesystem, p report.Path) {
 	if f.Path != nil && *f.Path != "" {
