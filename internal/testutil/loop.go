@@ -85,6 +85,17 @@ func LoopDisk(tb testing.TB, size int64, sectorSize int) string {
 	return dev
 }
 
+// LoopExt4 is a LoopDisk of size bytes holding an ext4 filesystem.
+func LoopExt4(tb testing.TB, size int64) string {
+	tb.Helper()
+	NeedRoot(tb, "losetup", "mkfs.ext4")
+	dev := LoopDisk(tb, size, 0)
+	if out, err := exec.Command("mkfs.ext4", "-q", "-F", dev).CombinedOutput(); err != nil {
+		tb.Fatalf("mkfs.ext4 %s: %v: %s", dev, err, out)
+	}
+	return dev
+}
+
 // AttachLoop attaches an image the test made (a filesystem, a config
 // drive) without partition scanning and returns the device. Cleanup
 // detaches it; the image stays the caller's.

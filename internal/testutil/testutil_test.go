@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"github.com/pin/tftp/v3"
+
+	"github.com/kindling-dev/kindling/config"
 )
 
 // failingTB keeps the cleanups a helper registers, so a test can run
@@ -110,6 +113,16 @@ func TestLoopDisksInParallel(t *testing.T) {
 			t.Errorf("%q handed out twice or backed by %q: %v", dev, img, devs)
 		}
 		seen[dev], images[img] = true, true
+	}
+}
+
+// TestLoopExt4: blkid finds an ext4 filesystem on the whole device.
+func TestLoopExt4(t *testing.T) {
+	NeedRoot(t, "losetup", "mkfs.ext4", "blkid")
+	dev := LoopExt4(t, 16<<20)
+	out, err := exec.Command("blkid", "-p", "-o", "value", "-s", "TYPE", dev).CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "ext4" {
+		t.Fatalf("blkid %s: %q, %v; want ext4", dev, out, err)
 	}
 }
 
@@ -224,4 +237,20 @@ func TestTFTPServer(t *testing.T) {
 	if got, err := get("dir/big"); err == nil {
 		t.Errorf("the server still answers after cleanup: %d bytes", len(got))
 	}
+}
+
+func TestVersions(t *testing.T) {
+	all := StableVersions()
+	if len(all) < 7 || all[0] != "3.0.0" || all[len(all)-1] != config.Newest.String() {
+		t.Errorf("stable versions %v: want 3.0.0 through %s", all, config.Newest)
+	}
+	if got := VersionsSince("3.5.0"); len(got) != len(all)-5 || got[0] != "3.5.0" {
+		t.Errorf("since 3.5.0: %v", got)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("an unknown version did not panic")
+		}
+	}()
+	VersionsSince(config.Experimental.String())
 }
