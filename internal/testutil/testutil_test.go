@@ -254,3 +254,23 @@ func TestVersions(t *testing.T) {
 	}()
 	VersionsSince(config.Experimental.String())
 }
+
+// TestBuildCommands builds a command and runs it, and names the package
+// that does not build.
+func TestBuildCommands(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a binary")
+	}
+	var transpile, missing string
+	dir := t.TempDir()
+	if err := BuildCommands(dir, map[string]*string{"github.com/kindling-dev/kindling/cmd/transpile": &transpile}); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(transpile, "--help").CombinedOutput(); filepath.Dir(transpile) != dir || !strings.Contains(string(out), "Usage") {
+		t.Errorf("%s --help: %v\n%s", transpile, err, out)
+	}
+	err := BuildCommands(dir, map[string]*string{"github.com/kindling-dev/kindling/cmd/nothing": &missing})
+	if err == nil || !strings.Contains(err.Error(), "cmd/nothing") || missing != "" {
+		t.Errorf("a missing package: %v, path %q", err, missing)
+	}
+}

@@ -25,26 +25,10 @@ import (
 var provision, transpile string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "kindling-adversarial-*")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	provision = filepath.Join(dir, "provision")
-	transpile = filepath.Join(dir, "transpile")
-	for bin, pkg := range map[string]string{provision: "./cmd/provision", transpile: "./cmd/transpile"} {
-		build := exec.Command("go", "build", "-o", bin, pkg)
-		build.Dir = "../.." // the repository root
-		build.Stdout, build.Stderr = os.Stdout, os.Stderr
-		if err := build.Run(); err != nil {
-			fmt.Fprintln(os.Stderr, "building", pkg+":", err)
-			os.RemoveAll(dir)
-			os.Exit(1)
-		}
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	testutil.RunWithCommands(m, map[string]*string{
+		"github.com/kindling-dev/kindling/cmd/provision": &provision,
+		"github.com/kindling-dev/kindling/cmd/transpile": &transpile,
+	})
 }
 
 // result of one run of a binary.

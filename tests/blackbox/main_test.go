@@ -26,22 +26,7 @@ import (
 var provision string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "kindling-blackbox-*")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	provision = filepath.Join(dir, "provision")
-	build := exec.Command("go", "build", "-o", provision, "github.com/kindling-dev/kindling/cmd/provision")
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building provision:", err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	testutil.RunWithCommands(m, map[string]*string{"github.com/kindling-dev/kindling/cmd/provision": &provision})
 }
 
 // allVersions are the stable spec versions; versionsSince those that can
