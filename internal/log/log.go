@@ -5,32 +5,27 @@
 package log
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"strings"
 	"sync"
 	"time"
-)
 
-// JournalSocket is where journald listens for native-protocol datagrams.
-const JournalSocket = "/run/systemd/journal/socket"
+	"github.com/coreos/go-systemd/v22/journal"
+)
 
 // Options choose the destination.
 type Options struct {
 	Stage string    // named in every line and as KINDLING_STAGE in the journal
 	Debug bool      // include debug records
 	Out   io.Writer // when set (or when no journal is running), write text lines here
-	// JournalSocket overrides the journal's socket path (tests).
-	JournalSocket string
 }
 
 // New returns a logger for one stage. It writes to the journal when its
-// socket exists and opts.Out is nil, else to opts.Out (default stderr).
+// socket answers and opts.Out is nil, else to opts.Out (default stderr).
 func New(opts Options) *slog.Logger {
 	level := slog.LevelInfo
 	if opts.Debug {
@@ -41,14 +36,10 @@ func New(opts Options) *slog.Logger {
 		h.out = &textSink{w: opts.Out}
 		return slog.New(h)
 	}
-	sock := opts.JournalSocket
-	if sock == "" {
-		sock = JournalSocket
-	}
-	if j, err := dialJournal(sock); err == nil {
-		h.out = j
-	} else {
-		h.out = &textSink{w: os.Stderr}
+	stderr := &textSink{w: os.Stderr}
+	h.out = stderr
+	if journal.Enabled() {
+		h.out = journalSink{fallback: stderr}
 	}
 	return slog.New(h)
 }
@@ -136,75 +127,44 @@ func (t *textSink) send(level slog.Level, stage, msg string, _ map[string]string
 	return err
 }
 
-// journal speaks journald's native protocol over a datagram socket: each
-// record is a list of FIELD=value lines; values containing a newline are
-// sent as FIELD\n, a little-endian 64-bit length, the bytes and \n.
-type journal struct {
-	conn *net.UnixConn
-	mu   sync.Mutex
-	// fallback is used when a record cannot be sent (e.g. too large).
+// journalSink sends records with go-systemd's client of journald's native
+// protocol, which also passes records too large for a datagram through a
+// memfd. A record the journal refuses goes to fallback instead.
+type journalSink struct {
 	fallback sink
 }
 
-func dialJournal(path string) (*journal, error) {
-	if _, err := os.Stat(path); err != nil {
-		return nil, err
-	}
-	conn, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: path, Net: "unixgram"})
-	if err != nil {
-		return nil, err
-	}
-	return &journal{conn: conn, fallback: &textSink{w: os.Stderr}}, nil
-}
-
 // priority maps slog levels to syslog priorities.
-func priority(l slog.Level) int {
+func priority(l slog.Level) journal.Priority {
 	switch {
 	case l >= slog.LevelError:
-		return 3
+		return journal.PriErr
 	case l >= slog.LevelWarn:
-		return 4
+		return journal.PriWarning
 	case l >= slog.LevelInfo:
-		return 6
+		return journal.PriInfo
 	default:
-		return 7
+		return journal.PriDebug
 	}
 }
 
-func (j *journal) send(level slog.Level, stage, msg string, fields map[string]string) error {
-	var b bytes.Buffer
-	field := func(k, v string) {
-		if !strings.Contains(v, "\n") {
-			b.WriteString(k + "=" + v + "\n")
-			return
-		}
-		b.WriteString(k + "\n")
-		n := uint64(len(v))
-		for i := 0; i < 8; i++ {
-			b.WriteByte(byte(n >> (8 * i)))
-		}
-		b.WriteString(v + "\n")
-	}
-	// The stage leads the message so `journalctl -t kindling` reads as a
-	// timeline without asking for extra fields.
+func (j journalSink) send(level slog.Level, stage, msg string, fields map[string]string) error {
+	vars := map[string]string{"SYSLOG_IDENTIFIER": "kindling"}
 	if stage != "" {
-		msg = stage + ": " + msg
-	}
-	field("MESSAGE", msg)
-	field("PRIORITY", fmt.Sprint(priority(level)))
-	field("SYSLOG_IDENTIFIER", "kindling")
-	if stage != "" {
-		field("KINDLING_STAGE", stage)
+		vars["KINDLING_STAGE"] = stage
 	}
 	for k, v := range fields {
 		if name := journalFieldName(k); name != "" {
-			field("KINDLING_"+name, v)
+			vars["KINDLING_"+name] = v
 		}
 	}
-	j.mu.Lock()
-	_, err := j.conn.Write(b.Bytes())
-	j.mu.Unlock()
-	if err != nil {
+	// The stage leads the message so `journalctl -t kindling` reads as a
+	// timeline without asking for extra fields.
+	text := msg
+	if stage != "" {
+		text = stage + ": " + msg
+	}
+	if err := journal.Send(text, priority(level), vars); err != nil {
 		return j.fallback.send(level, stage, msg, fields)
 	}
 	return nil

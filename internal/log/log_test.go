@@ -3,9 +3,13 @@ package log
 import (
 	"bytes"
 	"encoding/binary"
+	"io"
 	"net"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -44,14 +48,51 @@ func TestTextLinesNameTheStage(t *testing.T) {
 	}
 }
 
-func TestJournalNativeProtocol(t *testing.T) {
-	sock := filepath.Join(t.TempDir(), "journal.sock")
-	conn := listen(t, sock)
-	l := New(Options{Stage: "kargs", JournalSocket: sock})
-	l.Warn("two\nlines", "entry", "a.conf")
-	msg := receive(t, conn)
+// The journal client has journald's socket path built in, so the journal
+// tests run in a child process with a private mount namespace and a tmpfs
+// on /run, where the test listens in journald's place.
+const journalChildEnv = "KINDLING_LOG_JOURNAL_CHILD"
 
-	fields := parseNative(t, msg)
+func inJournalNamespace(t *testing.T) bool {
+	t.Helper()
+	if os.Getenv(journalChildEnv) == t.Name() {
+		return true
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for a private mount namespace")
+	}
+	unshare, err := exec.LookPath("unshare")
+	if err != nil {
+		t.Skip("needs unshare (util-linux)")
+	}
+	script := `mount -t tmpfs kindling-test-run /run && exec "$@"`
+	cmd := exec.Command(unshare, "--mount", "--propagation", "private", "sh", "-c", script, "sh",
+		os.Args[0], "-test.run=^"+t.Name()+"$", "-test.v")
+	cmd.Env = append(os.Environ(), journalChildEnv+"="+t.Name())
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: "+t.Name()) {
+		t.Fatalf("child in a private mount namespace: %v\n%s", err, out)
+	}
+	return false
+}
+
+// listenJournal stands in for journald at its socket path.
+func listenJournal(t *testing.T) *net.UnixConn {
+	t.Helper()
+	if err := os.MkdirAll("/run/systemd/journal", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return listen(t, "/run/systemd/journal/socket")
+}
+
+func TestJournalNativeProtocol(t *testing.T) {
+	if !inJournalNamespace(t) {
+		return
+	}
+	conn := listenJournal(t)
+	l := New(Options{Stage: "kargs"})
+	l.Warn("two\nlines", "entry", "a.conf")
+	fields := parseNative(t, receive(t, conn))
 	checks := map[string]string{
 		"MESSAGE":           "kargs: two\nlines entry=a.conf",
 		"PRIORITY":          "4",
@@ -63,6 +104,48 @@ func TestJournalNativeProtocol(t *testing.T) {
 		if fields[k] != want {
 			t.Errorf("%s = %q, want %q", k, fields[k], want)
 		}
+	}
+}
+
+// A record larger than a datagram reaches the journal through a file
+// descriptor rather than falling back to standard error.
+func TestJournalLargeRecord(t *testing.T) {
+	if !inJournalNamespace(t) {
+		return
+	}
+	conn := listenJournal(t)
+	if err := conn.SetReadBuffer(4096); err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("x", 1<<20)
+	New(Options{Stage: "files"}).Info("big", "contents", big)
+
+	buf, oob := make([]byte, 65536), make([]byte, 1024)
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	n, oobn, _, _, err := conn.ReadMsgUnix(buf, oob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Fatalf("a %d-byte datagram arrived; want the record passed as a file descriptor", n)
+	}
+	msgs, err := syscall.ParseSocketControlMessage(oob[:oobn])
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("control messages: %v, %v", msgs, err)
+	}
+	fds, err := syscall.ParseUnixRights(&msgs[0])
+	if err != nil || len(fds) != 1 {
+		t.Fatalf("rights: %v, %v", fds, err)
+	}
+	f := os.NewFile(uintptr(fds[0]), "journal record")
+	defer f.Close()
+	// journald reads the file from its start; the sender's offset is at its end.
+	record, err := io.ReadAll(io.NewSectionReader(f, 0, 1<<30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := parseNative(t, record)["KINDLING_CONTENTS"]; got != big {
+		t.Errorf("KINDLING_CONTENTS has %d bytes, want %d", len(got), len(big))
 	}
 }
 
