@@ -1,7 +1,6 @@
 package blackbox
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -15,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -118,6 +118,8 @@ func (s *failingServers) secretRefs() map[string]string {
 		"untrusted TLS":      ref(signed(s.https, "/404")),
 		"tftp not found":     ref(signed(s.tftp, "/missing")),
 		"data URL body":      `{"source":"data:,` + secretPass + `",` + zeros + `}`,
+		// Too large for one journal datagram, were it logged whole.
+		"large data URL body": `{"source":"data:,` + strings.Repeat("x", 300<<10) + secretPass + `",` + zeros + `}`,
 	}
 }
 
@@ -257,22 +259,37 @@ func listenDatagrams(t *testing.T, path string) *datagrams {
 	t.Cleanup(func() { conn.Close(); <-d.done })
 	go func() {
 		defer close(d.done)
-		b := make([]byte, 1<<20)
+		b, oob := make([]byte, 1<<20), make([]byte, 1024)
 		for {
-			n, err := conn.Read(b)
-			if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
-				return
+			n, oobn, _, _, err := conn.ReadMsgUnix(b, oob)
+			if err != nil {
+				return // closed, or drained after the deadline text sets
 			}
 			d.mu.Lock()
 			d.buf.Write(b[:n])
+			d.buf.WriteString(passedFiles(oob[:oobn]))
 			d.buf.WriteByte('\n')
 			d.mu.Unlock()
-			if err != nil {
-				return
-			}
 		}
 	}()
 	return d
+}
+
+// passedFiles reads the files whose descriptors came with a datagram:
+// a journal record too large for one arrives so.
+func passedFiles(oob []byte) string {
+	msgs, _ := syscall.ParseSocketControlMessage(oob)
+	var b strings.Builder
+	for _, m := range msgs {
+		fds, _ := syscall.ParseUnixRights(&m)
+		for _, fd := range fds {
+			f := os.NewFile(uintptr(fd), "passed record")
+			// The sender's offset is at the end; read from the start.
+			io.Copy(&b, io.NewSectionReader(f, 0, 1<<30))
+			f.Close()
+		}
+	}
+	return b.String()
 }
 
 // text is everything received, once the sender is gone: what it sent is
