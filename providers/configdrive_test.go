@@ -90,15 +90,7 @@ func TestConfigDrives(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.platform, func(t *testing.T) {
 			got, err := fetch(t, c.platform, &FetchContext{FindDrive: only(c.dev)})
-			if c.wantErr != nil {
-				if !errors.Is(err, c.wantErr) {
-					t.Fatalf("err = %v, want %v", err, c.wantErr)
-				}
-				return
-			}
-			if err != nil || string(got) != userData {
-				t.Fatalf("got %q, %v", got, err)
-			}
+			checkFetched(t, got, err, userData, c.wantErr, false)
 		})
 	}
 	t.Run("no drive", func(t *testing.T) {
