@@ -245,26 +245,12 @@ func structFields(t reflect.Type) *fieldSet {
 		return s.(*fieldSet)
 	}
 	s := &fieldSet{byName: map[string]*field{}, byFold: map[string]*field{}}
-	collectFields(t, nil, s)
-	fieldCache.Store(t, s)
-	return s
-}
-
-func collectFields(t reflect.Type, prefix []int, s *fieldSet) {
-	for i := 0; i < t.NumField(); i++ {
-		sf := t.Field(i)
-		index := append(append([]int(nil), prefix...), i)
-		if sf.Anonymous {
-			collectFields(sf.Type, index, s)
-			continue
-		}
-		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
-		if name == "" || name == "-" {
-			continue
-		}
-		f := &field{name: name, index: index}
-		s.byName[name] = f
-		s.byFold[foldKey(name)] = f
+	for _, jf := range JSONFields(t) {
+		f := &field{name: jf.Name, index: jf.Index}
+		s.byName[f.name] = f
+		s.byFold[foldKey(f.name)] = f
 		s.list = append(s.list, f)
 	}
+	fieldCache.Store(t, s)
+	return s
 }

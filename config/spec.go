@@ -12,9 +12,10 @@ import (
 // from this table exists in every version. Everything below a field shares its
 // version, so only the topmost new key is listed.
 //
-// This table is the single source of per-version availability: the decoder
-// reports a field its config's version lacks as an unknown key, the docs and
-// JSON schema generators leave it out of that version's pages.
+// This table is the single source of per-version availability of fields
+// (valueSince below is that of values): the decoder reports a field its
+// config's version lacks as an unknown key, the docs and JSON schema
+// generators leave it out of that version's pages.
 var fieldSince = map[string]Version{
 	// 3.1.0: custom HTTP headers, proxies, compression of configs and CA
 	// bundles, filesystem mount options.
@@ -122,4 +123,111 @@ func walkSetFields(v reflect.Value, pattern string, path report.Path, visit func
 			}
 		}
 	}
+}
+
+// ValueSince is one value of a field and the spec version that first
+// accepts it.
+type ValueSince struct {
+	Value string
+	Since Version
+}
+
+// FieldValues are the values of one field that not every version accepts,
+// in the order messages and docs list them.
+type FieldValues struct {
+	// What a value is, for messages and docs ("URL schemes").
+	Noun   string
+	Values []ValueSince
+	// AnyFrom is the version from which any value is accepted (the zero
+	// Version: none).
+	AnyFrom Version
+}
+
+// Special mode bits, the values of the mode fields' rule.
+const (
+	ModeSetuid = "setuid"
+	ModeSetgid = "setgid"
+	ModeSticky = "sticky"
+)
+
+// valueSince is fieldSince's companion for values: per field, the values
+// whose availability depends on the version. Keys are patterns as in
+// fieldSince, or "Type.jsonKey" for a field of a type used in several
+// places (every resource has a source and a hash). It is the single source
+// of per-version values: the validator checks against it and the docs
+// generator lists each version's values from it. Facts that do not vary by
+// version (digest sizes, label lengths) stay with their checks.
+var valueSince = map[string]FieldValues{
+	// The URL scheme of a source.
+	"Resource.source": {Noun: "URL schemes", Values: []ValueSince{
+		{"http", V3_0}, {"https", V3_0}, {"tftp", V3_0}, {"s3", V3_0},
+		{"gs", V3_2}, {"arn", V3_4}, {"data", V3_0},
+	}},
+	// The TYPE of a TYPE-HEX hash.
+	"Verification.hash": {Noun: "hash types", Values: []ValueSince{
+		{"sha512", V3_0}, {"sha256", V3_1},
+	}},
+	"storage.filesystems.format": {Noun: "formats", Values: []ValueSince{
+		{"ext4", V3_0}, {"btrfs", V3_0}, {"xfs", V3_0}, {"vfat", V3_0}, {"swap", V3_0}, {"none", V3_3},
+	}},
+	// The pins clevis ships; from 3.6.0 any pin is handed to clevis.
+	"storage.luks.clevis.custom.pin": {Noun: "pins", Values: []ValueSince{
+		{"tang", V3_0}, {"tpm2", V3_0}, {"sss", V3_0},
+	}, AnyFrom: V3_6},
+	// Older versions document permission bits only; see translate.
+	"storage.files.mode":       specialModeValues,
+	"storage.directories.mode": specialModeValues,
+}
+
+var specialModeValues = FieldValues{Noun: "special bits", Values: []ValueSince{
+	{ModeSetuid, V3_6}, {ModeSetgid, V3_6}, {ModeSticky, V3_6},
+}}
+
+// Values returns the per-version values of a field, by pattern or by
+// "Type.jsonKey" (see valueSince); ok is false for a field without such
+// values.
+func Values(key string) (FieldValues, bool) {
+	fv, ok := valueSince[key]
+	return fv, ok
+}
+
+// Since returns the version that first accepts value; known is false for a
+// value no version accepts.
+func (fv FieldValues) Since(value string) (since Version, known bool) {
+	for _, vs := range fv.Values {
+		if vs.Value == value {
+			return vs.Since, true
+		}
+	}
+	return Version{}, false
+}
+
+// Accepts reports whether version v accepts value.
+func (fv FieldValues) Accepts(value string, v Version) bool {
+	if fv.AnyFrom != (Version{}) && v.AtLeast(fv.AnyFrom) {
+		return true
+	}
+	since, known := fv.Since(value)
+	return known && v.AtLeast(since)
+}
+
+// In returns the values version v accepts, in table order.
+func (fv FieldValues) In(v Version) []string {
+	var names []string
+	for _, vs := range fv.Values {
+		if v.AtLeast(vs.Since) {
+			names = append(names, vs.Value)
+		}
+	}
+	return names
+}
+
+// mustValues is Values for the validator's own keys, which are in the
+// table.
+func mustValues(key string) FieldValues {
+	fv, ok := valueSince[key]
+	if !ok {
+		panic("config: no per-version values for " + key)
+	}
+	return fv
 }

@@ -2,8 +2,11 @@ package config
 
 import (
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/kindling-dev/kindling/config/report"
 )
 
 // newFieldCases lists, for every field added after 3.0.0 (and a few that
@@ -144,5 +147,119 @@ func TestValidateGoConfigWithNewerFields(t *testing.T) {
 		if strings.Contains(e.Message, "added in") {
 			t.Errorf("3.4.0 has these fields, got %s", e)
 		}
+	}
+}
+
+// valueCases gives, for every per-version value in valueSince, a config
+// using it and the path of the finding an older version gives.
+func valueCases() []struct{ key, value, rest, at string } {
+	hex := func(n int) string { return strings.Repeat("a", n) }
+	file := func(contents string) string {
+		return `"storage":{"files":[{"path":"/a","contents":` + contents + `}]}`
+	}
+	src := map[string]string{
+		"http": "http://e.com/a", "https": "https://e.com/a", "tftp": "tftp://h/a", "s3": "s3://b/k",
+		"gs": "gs://b/o", "arn": "arn:aws:s3:::b/k", "data": "data:,a",
+	}
+	var cases []struct{ key, value, rest, at string }
+	add := func(key, value, rest, at string) {
+		cases = append(cases, struct{ key, value, rest, at string }{key, value, rest, at})
+	}
+	for _, vs := range valueSince["Resource.source"].Values {
+		add("Resource.source", vs.Value, file(`{"source":"`+src[vs.Value]+`"}`), "storage.files.0.contents.source")
+	}
+	add("Verification.hash", "sha512", file(`{"source":"data:,a","verification":{"hash":"sha512-`+hex(128)+`"}}`), "storage.files.0.contents.verification.hash")
+	add("Verification.hash", "sha256", file(`{"source":"data:,a","verification":{"hash":"sha256-`+hex(64)+`"}}`), "storage.files.0.contents.verification.hash")
+	for _, vs := range valueSince["storage.filesystems.format"].Values {
+		add("storage.filesystems.format", vs.Value, `"storage":{"filesystems":[{"device":"/dev/vdb","format":"`+vs.Value+`"}]}`, "storage.filesystems.0.format")
+	}
+	for _, vs := range valueSince["storage.luks.clevis.custom.pin"].Values {
+		add("storage.luks.clevis.custom.pin", vs.Value, clevisPin(vs.Value), "storage.luks.0.clevis.custom.pin")
+	}
+	for bit, name := range map[int]string{0o4644: ModeSetuid, 0o2644: ModeSetgid, 0o1644: ModeSticky} {
+		add("storage.files.mode", name, `"storage":{"files":[{"path":"/a","mode":`+strconv.Itoa(bit)+`}]}`, "storage.files.0.mode")
+		add("storage.directories.mode", name, `"storage":{"directories":[{"path":"/a","mode":`+strconv.Itoa(bit)+`}]}`, "storage.directories.0.mode")
+	}
+	return cases
+}
+
+// TestValueSinceDecidesVerdicts: each per-version value is refused (or,
+// for mode bits, dropped with a warning) exactly by the versions before the
+// one the table names, so the table, not a copy of it, decides.
+func TestValueSinceDecidesVerdicts(t *testing.T) {
+	covered := map[string]int{}
+	for _, c := range valueCases() {
+		covered[c.key]++
+		since, ok := mustValues(c.key).Since(c.value)
+		if !ok {
+			t.Fatalf("%s: value %q not in the table", c.key, c.value)
+		}
+		modeBit := strings.HasSuffix(c.key, ".mode")
+		for _, v := range Versions {
+			_, rep, err := Parse([]byte(`{"ignition":{"version":"` + v.String() + `"},` + c.rest + `}`))
+			if err != nil && !rep.IsFatal() {
+				t.Fatalf("%s %s in %s: %v", c.key, c.value, v, err)
+			}
+			var found bool
+			for _, e := range rep.Entries {
+				found = found || (e.Path.String() == c.at && (modeBit || e.Level == report.Error))
+			}
+			if found != v.Less(since) || (modeBit && rep.IsFatal()) {
+				t.Errorf("%s %s in %s: finding at %s = %v, want %v\n%s", c.key, c.value, v, c.at, found, v.Less(since), rep)
+			}
+		}
+	}
+	for key, fv := range valueSince {
+		if covered[key] < len(fv.Values) {
+			t.Errorf("valueSince[%q] has %d values, %d tested", key, len(fv.Values), covered[key])
+		}
+	}
+}
+
+func clevisPin(pin string) string {
+	return `"storage":{"luks":[{"name":"l","device":"/dev/vdb","clevis":{"custom":{"pin":"` + pin + `","config":"{}"}}}]}`
+}
+
+// TestAnyPinFrom36: a pin clevis does not ship is refused by the versions
+// that have custom pins (3.2.0 on) until the table's AnyFrom.
+func TestAnyPinFrom36(t *testing.T) {
+	for _, v := range Versions {
+		_, rep, _ := Parse([]byte(`{"ignition":{"version":"` + v.String() + `"},` + clevisPin("yubikey") + `}`))
+		refused := false
+		for _, e := range rep.Entries {
+			refused = refused || e.Level == report.Error && e.Path.String() == "storage.luks.0.clevis.custom.pin"
+		}
+		if want := v.AtLeast(V3_2) && v.Less(V3_6); refused != want {
+			t.Errorf("%s: refused = %v, want %v\n%s", v, refused, want, rep)
+		}
+	}
+	if pins := mustValues("storage.luks.clevis.custom.pin"); !pins.Accepts("tang", V3_2) || pins.Accepts("x", V3_5) || !pins.Accepts("x", V3_6) {
+		t.Error("Accepts disagrees with the table")
+	}
+}
+
+// TestValuesLookup: the table's accessors answer by key, value and version.
+func TestValuesLookup(t *testing.T) {
+	fv, ok := Values("storage.filesystems.format")
+	if !ok || fv.Noun != "formats" {
+		t.Fatalf("formats: %+v, %v", fv, ok)
+	}
+	if got := strings.Join(fv.In(V3_2), " "); got != "ext4 btrfs xfs vfat swap" {
+		t.Errorf("3.2.0 formats = %s", got)
+	}
+	if got := strings.Join(fv.In(V3_3), " "); got != "ext4 btrfs xfs vfat swap none" {
+		t.Errorf("3.3.0 formats = %s", got)
+	}
+	if _, known := fv.Since("zfs"); known {
+		t.Error("zfs is known")
+	}
+	if _, ok := Values("storage.files.path"); ok {
+		t.Error("storage.files.path has per-version values")
+	}
+	if bits, since := unappliedModeBits(0o6755, "storage.files.mode", V3_5); bits != 0o6000 || since != V3_6 {
+		t.Errorf("unapplied bits of 06755 in 3.5.0 = %#o since %s", bits, since)
+	}
+	if bits, _ := unappliedModeBits(0o6755, "storage.files.mode", V3_6); bits != 0 {
+		t.Errorf("unapplied bits of 06755 in 3.6.0 = %#o", bits)
 	}
 }

@@ -2,11 +2,38 @@ package config
 
 import "github.com/kindling-dev/kindling/config/report"
 
-// specialModeBits are setuid, setgid and sticky. Spec versions before 3.6.0
-// document the mode as permission bits only, and configs written for them
-// have always been applied without these bits, so translating such a config
-// drops them (with a warning) rather than changing what an old config does.
-const specialModeBits = 0o7000
+// modeBits names each special mode bit as valueSince lists it. Spec
+// versions before 3.6.0 document the mode as permission bits only, and
+// configs written for them have always been applied without these bits, so
+// translating such a config drops them (with a warning) rather than
+// changing what an old config does.
+var modeBits = []struct {
+	bit  int
+	name string
+}{{0o4000, ModeSetuid}, {0o2000, ModeSetgid}, {0o1000, ModeSticky}}
+
+// unappliedModeBits returns the special bits of mode that spec v does not
+// apply to the field with the given pattern, and the version that applies
+// them all.
+func unappliedModeBits(mode int, pattern string, v Version) (bits int, since Version) {
+	rule := mustValues(pattern)
+	for _, b := range modeBits {
+		s, _ := rule.Since(b.name)
+		if mode&b.bit != 0 && v.Less(s) {
+			bits |= b.bit
+			since = maxVersion(since, s)
+		}
+	}
+	return bits, since
+}
+
+// maxVersion is the newer of a and b.
+func maxVersion(a, b Version) Version {
+	if a.Less(b) {
+		return b
+	}
+	return a
+}
 
 // translate brings a config decoded under an older version's rules to the
 // canonical model's meaning, reporting anything it had to change. Fields are
@@ -22,14 +49,17 @@ func translate(cfg *Config, from Version) report.Report {
 		}
 		return rep
 	}
-	mask := func(mode *int, path report.Path) {
-		if mode != nil && *mode&specialModeBits != 0 {
-			rep.Warnf(path, "setuid/setgid/sticky bits (%#o) are not applied by spec %s and are dropped; use spec %s or newer to set them", *mode&specialModeBits, from, V3_6)
-			*mode &^= specialModeBits
+	mask := func(mode *int, pattern string, path report.Path) {
+		if mode == nil {
+			return
+		}
+		if bits, since := unappliedModeBits(*mode, pattern, from); bits != 0 {
+			rep.Warnf(path, "setuid/setgid/sticky bits (%#o) are not applied by spec %s and are dropped; use spec %s or newer to set them", bits, from, since)
+			*mode &^= bits
 		}
 	}
 	for i := range cfg.Storage.Files {
-		mask(cfg.Storage.Files[i].Mode, report.Path{"storage", "files", i, "mode"})
+		mask(cfg.Storage.Files[i].Mode, "storage.files.mode", report.Path{"storage", "files", i, "mode"})
 	}
 	if from.Less(V3_3) {
 		// Before 3.3.0 needsNetwork alone does not ask for a custom clevis
@@ -43,7 +73,7 @@ func translate(cfg *Config, from Version) report.Report {
 		}
 	}
 	for i := range cfg.Storage.Directories {
-		mask(cfg.Storage.Directories[i].Mode, report.Path{"storage", "directories", i, "mode"})
+		mask(cfg.Storage.Directories[i].Mode, "storage.directories.mode", report.Path{"storage", "directories", i, "mode"})
 	}
 	cfg.Ignition.Version = Newest.String()
 	return rep

@@ -27,7 +27,7 @@ func (v *validator) nodes(c *Storage, base report.Path) {
 	for i := range c.Directories {
 		p := base.Append("directories", i)
 		v.node(&c.Directories[i].Node, p, "directory")
-		v.mode(c.Directories[i].Mode, p.Append("mode"))
+		v.mode(c.Directories[i].Mode, "storage.directories.mode", p.Append("mode"))
 	}
 	for i := range c.Links {
 		v.link(&c.Links[i], base.Append("links", i))
@@ -108,19 +108,22 @@ func nonEmpty(s *string) bool { return s != nil && *s != "" }
 // 3.6.0 already dropped (and warned about) special bits in parsed configs;
 // a config built in Go skips translation, so the same warning is given here
 // for it.
-func (v *validator) mode(m *int, p report.Path) {
-	switch {
-	case m == nil:
-	case *m < 0 || *m > maxMode:
+func (v *validator) mode(m *int, pattern string, p report.Path) {
+	if m == nil {
+		return
+	}
+	if *m < 0 || *m > maxMode {
 		v.errorf(p, "mode %d (%#o) is out of range; expected 0 to 07777 written in decimal (0644 is 420)", *m, *m)
-	case *m&specialModeBits != 0 && !v.version.AtLeast(V3_6):
-		v.warnf(p, "setuid/setgid/sticky bits (%#o) are not applied by spec %s; use spec %s or newer to set them", *m&specialModeBits, v.version, V3_6)
+		return
+	}
+	if bits, since := unappliedModeBits(*m, pattern, v.version); bits != 0 {
+		v.warnf(p, "setuid/setgid/sticky bits (%#o) are not applied by spec %s; use spec %s or newer to set them", bits, v.version, since)
 	}
 }
 
 func (v *validator) file(f *File, p report.Path) {
 	v.node(&f.Node, p, "file")
-	v.mode(f.Mode, p.Append("mode"))
+	v.mode(f.Mode, "storage.files.mode", p.Append("mode"))
 	v.resource(&f.Contents, p.Append("contents"), "file contents")
 	for i := range f.Append {
 		v.resource(&f.Append[i], p.Append("append", i), "append fragment")

@@ -1,42 +1,44 @@
 package config
 
 import (
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/vincent-petithory/dataurl"
 
 	"github.com/kindling-dev/kindling/config/report"
+	"github.com/kindling-dev/kindling/internal/s3arn"
 )
 
-// hashForm is the expected form of verification.hash, for messages.
-const hashForm = "sha512-<128 hex digits> or, from spec 3.1.0, sha256-<64 hex digits>"
+// hashForm is the expected form of verification.hash, for messages:
+// "sha512-<128 hex digits> or, from spec 3.1.0, sha256-<64 hex digits>".
+var hashForm = func() string {
+	var forms []string
+	for _, t := range hashTypes.Values {
+		form := fmt.Sprintf("%s-<%d hex digits>", t.Value, 2*hashSizes[t.Value])
+		if V3_0.Less(t.Since) {
+			form = fmt.Sprintf("from spec %s, %s", t.Since, form)
+		}
+		forms = append(forms, form)
+	}
+	return strings.Join(forms, " or, ")
+}()
 
-// schemeSince is the first spec version that accepts each source URL scheme.
-var schemeSince = map[string]Version{
-	"http":  V3_0,
-	"https": V3_0,
-	"tftp":  V3_0,
-	"s3":    V3_0,
-	"data":  V3_0,
-	"gs":    V3_2,
-	"arn":   V3_4,
+// hashSizes maps each hash type to its digest size in bytes; which
+// versions accept it is in valueSince.
+var hashSizes = map[string]int{
+	"sha512": 64,
+	"sha256": 32,
 }
 
-// hashTypes maps each hash type to its digest size in bytes and the first
-// spec version that accepts it.
-var hashTypes = map[string]struct {
-	size  int
-	since Version
-}{
-	"sha512": {64, V3_0},
-	"sha256": {32, V3_1},
-}
+// The per-version values of sources and hashes (see valueSince).
+var (
+	sourceSchemes = mustValues("Resource.source")
+	hashTypes     = mustValues("Verification.hash")
+)
 
 // resource checks one fetched resource (source URL and its scheme for the
 // config's version, data URL syntax, compression, hash, HTTP headers).
@@ -92,7 +94,7 @@ func (v *validator) source(src string, path report.Path, what string) string {
 		return ""
 	}
 	scheme := u.Scheme
-	since, known := schemeSince[scheme]
+	since, known := sourceSchemes.Since(scheme)
 	switch {
 	case scheme == "":
 		v.errorf(path, "%s source %q has no URL scheme; expected one of %s", what, src, v.schemeList())
@@ -116,13 +118,7 @@ func (v *validator) source(src string, path report.Path, what string) string {
 
 // schemeList names the schemes the config's version accepts, for messages.
 func (v *validator) schemeList() string {
-	var names []string
-	for _, s := range []string{"http", "https", "tftp", "s3", "gs", "arn", "data"} {
-		if v.version.AtLeast(schemeSince[s]) {
-			names = append(names, s)
-		}
-	}
-	return strings.Join(names, ", ")
+	return strings.Join(sourceSchemes.In(v.version), ", ")
 }
 
 // specSchemeURL applies what the spec requires of each scheme: an S3
@@ -132,7 +128,7 @@ func specSchemeURL(scheme, src string, u *url.URL) error {
 	switch scheme {
 	case "s3", "arn":
 		if scheme == "arn" {
-			if err := specS3ARN(scheme + ":" + u.Opaque); err != nil {
+			if err := s3arn.Valid("arn:" + u.Opaque); err != nil {
 				return err
 			}
 		}
@@ -143,28 +139,6 @@ func specSchemeURL(scheme, src string, u *url.URL) error {
 		if _, err := dataurl.DecodeString(src); err != nil {
 			return fmt.Errorf("data URL does not decode: %v", err)
 		}
-	}
-	return nil
-}
-
-// specS3ARN is the spec's check of an S3 ARN (query already removed): six
-// colon-separated fields with partition, service "s3" and a resource, and a
-// resource with an object part: BUCKET/KEY, or accesspoint/NAME/object/KEY.
-func specS3ARN(arn string) error {
-	const want = "expected arn:aws:s3:::BUCKET/KEY or arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME/object/KEY"
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[1] == "" || parts[2] == "" || parts[5] == "" {
-		return fmt.Errorf("ARN %q is malformed; %s", arn, want)
-	}
-	if parts[2] != "s3" {
-		return fmt.Errorf("ARN %q names service %q; only S3 objects can be fetched (%s)", arn, parts[2], want)
-	}
-	minSlashes := 1
-	if strings.HasPrefix(parts[5], "accesspoint/") {
-		minSlashes = 2
-	}
-	if strings.Count(arn, "/") < minSlashes {
-		return fmt.Errorf("S3 ARN %q does not name an object; %s", arn, want)
 	}
 	return nil
 }
@@ -189,38 +163,13 @@ func checkSchemeURL(scheme, src string, u *url.URL) error {
 			return fmt.Errorf("gs URL %q needs a bucket and an object (expected gs://BUCKET/OBJECT)", src)
 		}
 	case "arn":
-		return checkS3ARN(src)
-	case "data":
-		if _, _, err := ParseDataURL(src); err != nil {
-			return err
-		}
+		// What the fetcher cannot read: no bucket and key, an access point
+		// without its object part, a partition it has no endpoints for.
+		_, err := s3arn.Parse("arn:" + u.Opaque)
+		return err
 	}
-	return nil
-}
-
-// checkS3ARN accepts the two ARN forms that name an S3 object:
-// arn:PARTITION:s3:::BUCKET/KEY and
-// arn:PARTITION:s3:REGION:ACCOUNT:accesspoint/NAME/object/KEY, optionally
-// followed by ?versionId=....
-func checkS3ARN(src string) error {
-	const want = "expected arn:aws:s3:::BUCKET/KEY or arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME/object/KEY"
-	s, _, _ := strings.Cut(src, "?")
-	parts := strings.SplitN(s, ":", 6)
-	if len(parts) != 6 || parts[1] == "" {
-		return fmt.Errorf("ARN %q is malformed; %s", src, want)
-	}
-	region, account, res := parts[3], parts[4], parts[5]
-	if rest, ok := strings.CutPrefix(res, "accesspoint/"); ok {
-		name, key, found := strings.Cut(rest, "/object/")
-		if !found || name == "" || strings.Contains(name, "/") || key == "" || region == "" || account == "" {
-			return fmt.Errorf("S3 access point ARN %q does not name an object; %s", src, want)
-		}
-		return nil
-	}
-	bucket, key, _ := strings.Cut(res, "/")
-	if bucket == "" || key == "" {
-		return fmt.Errorf("S3 ARN %q does not name an object (bucket and key); %s", src, want)
-	}
+	// A data URL the spec accepts (dataurl.DecodeString) the fetcher
+	// reads with the same library.
 	return nil
 }
 
@@ -246,14 +195,15 @@ func (v *validator) hash(h string, path report.Path, what string) {
 		v.errorf(path, "%s: hash %q is malformed: expected %s", what, h, hashForm)
 		return
 	}
-	t, known := hashTypes[algo]
+	since, known := hashTypes.Since(algo)
+	size := hashSizes[algo]
 	switch {
 	case !known:
 		v.errorf(path, "%s: hash type %q is not supported: expected %s", what, algo, hashForm)
-	case v.version.Less(t.since):
-		v.errorf(path, "%s: %s hashes are supported from spec %s; this config is spec %s (use sha512-<128 hex digits>)", what, algo, t.since, v.version)
-	case len(digest) != 2*t.size:
-		v.errorf(path, "%s: %s hash has %d hex digits, want %d: expected %s", what, algo, len(digest), 2*t.size, hashForm)
+	case v.version.Less(since):
+		v.errorf(path, "%s: %s hashes are supported from spec %s; this config is spec %s (use sha512-<128 hex digits>)", what, algo, since, v.version)
+	case len(digest) != 2*size:
+		v.errorf(path, "%s: %s hash has %d hex digits, want %d: expected %s", what, algo, len(digest), 2*size, hashForm)
 	default:
 		if _, _, err := ParseHash(h); err != nil {
 			v.warnf(path, "%s: %v; no content can match it, so fetching it will fail", what, err)
@@ -268,12 +218,12 @@ func ParseHash(h string) (algo string, sum []byte, err error) {
 	if !ok {
 		return "", nil, fmt.Errorf("hash %q is malformed: expected %s", h, hashForm)
 	}
-	t, known := hashTypes[algo]
+	size, known := hashSizes[algo]
 	if !known {
 		return "", nil, fmt.Errorf("hash type %q is not supported: expected %s", algo, hashForm)
 	}
-	if len(digest) != 2*t.size {
-		return "", nil, fmt.Errorf("%s hash has %d hex digits, want %d: expected %s", algo, len(digest), 2*t.size, hashForm)
+	if len(digest) != 2*size {
+		return "", nil, fmt.Errorf("%s hash has %d hex digits, want %d: expected %s", algo, len(digest), 2*size, hashForm)
 	}
 	sum, err = hex.DecodeString(digest)
 	if err != nil {
@@ -355,69 +305,4 @@ func isHTTPToken(s string) bool {
 		}
 	}
 	return true
-}
-
-// ParseDataURL decodes an RFC 2397 data URL:
-// data:[<type>/<subtype>][;attribute=value]...[;base64],<data>. It returns
-// the media type as written (empty when omitted, meaning text/plain) and the
-// decoded bytes.
-func ParseDataURL(s string) (mediaType string, data []byte, err error) {
-	if len(s) < 5 || !strings.EqualFold(s[:5], "data:") {
-		return "", nil, fmt.Errorf("data URL must start with \"data:\"")
-	}
-	header, payload, ok := strings.Cut(s[5:], ",")
-	if !ok {
-		return "", nil, fmt.Errorf("data URL has no \",\" before its data (expected data:[MEDIATYPE][;base64],DATA)")
-	}
-	params := strings.Split(header, ";")
-	isBase64 := false
-	if n := len(params); n > 1 && strings.EqualFold(params[n-1], "base64") {
-		isBase64 = true
-		params = params[:n-1]
-	}
-	if params[0] == "" {
-		params = params[1:]
-	} else if !strings.Contains(params[0], "=") {
-		typ, sub, ok := strings.Cut(params[0], "/")
-		if !ok || !isHTTPToken(typ) || !isHTTPToken(sub) {
-			return "", nil, fmt.Errorf("data URL media type %q is not TYPE/SUBTYPE", params[0])
-		}
-		mediaType = params[0]
-		params = params[1:]
-	}
-	for _, p := range params {
-		attr, _, ok := strings.Cut(p, "=")
-		if !ok || !isHTTPToken(attr) {
-			return "", nil, fmt.Errorf("data URL parameter %q is not ATTRIBUTE=VALUE", p)
-		}
-	}
-	raw, err := url.PathUnescape(payload)
-	if err != nil {
-		return "", nil, fmt.Errorf("data URL has a bad percent escape: %v", err)
-	}
-	if !isBase64 {
-		return mediaType, []byte(raw), nil
-	}
-	data, err = decodeBase64(raw)
-	if err != nil {
-		return "", nil, err
-	}
-	return mediaType, data, nil
-}
-
-// decodeBase64 accepts padded and unpadded standard base64, the forms
-// encoders put in data URLs, and names the offending byte otherwise.
-func decodeBase64(s string) ([]byte, error) {
-	data, err := base64.StdEncoding.DecodeString(s)
-	if err == nil {
-		return data, nil
-	}
-	if data, rawErr := base64.RawStdEncoding.DecodeString(s); rawErr == nil {
-		return data, nil
-	}
-	var ce base64.CorruptInputError
-	if errors.As(err, &ce) {
-		return nil, fmt.Errorf("data URL base64 data is invalid at byte %s of the data", strconv.FormatInt(int64(ce), 10))
-	}
-	return nil, fmt.Errorf("data URL base64 data is invalid: %v", err)
 }

@@ -115,6 +115,13 @@ func TestResourceRulesThroughParse(t *testing.T) {
 		{"arn access point without object part", []Version{V3_6}, `{"source":"arn:aws:s3:us-west-2:123456789012:accesspoint/ap/key"}`, wantWarn(at+".source", "access point ARN")},
 		{"arn other service", []Version{V3_6}, `{"source":"arn:aws:iam::123456789012:user/x"}`, wantErr(at+".source", `service "iam"`)},
 		{"arn malformed", []Version{V3_6}, `{"source":"arn:aws:s3"}`, wantErr(at+".source", "malformed")},
+		// The spec accepts any partition; the fetcher knows five.
+		{"arn unknown partition", []Version{V3_4, V3_6}, `{"source":"arn:aws-eusc:s3:::bucket/key"}`, wantWarn(at+".source", `partition "aws-eusc" is not one of`)},
+		{"arn empty partition", []Version{V3_6}, `{"source":"arn::s3:::bucket/key"}`, wantWarn(at+".source", `partition "" is not one of`)},
+		{"arn access point out of partition", []Version{V3_6}, `{"source":"arn:aws-cn:s3:us-east-1:1:accesspoint/ap/object/k"}`, wantWarn(at+".source", "not in partition")},
+		// The spec's library decides, and the fetcher decodes with it.
+		{"data upper-case base64", Versions, `{"source":"data:;BASE64,aGk="}`, wantErr(at+".source", "expected base64, got BASE64")},
+		{"data quoted parameter", Versions, `{"source":"data:text/plain;charset=\"utf-8\",x"}`, noFindings},
 		{"data no comma", Versions, `{"source":"data:text/plain"}`, wantErr(at+".source", "data URL does not decode")},
 		{"data bad base64", Versions, `{"source":"data:;base64,e30*"}`, wantErr(at+".source", "data URL does not decode")},
 		{"sha512 ok", Versions, `{"source":"https://e.com/a","verification":{"hash":"sha512-` + sha512Hex + `"}}`, noFindings},
@@ -174,37 +181,6 @@ func TestResourceThroughValidate(t *testing.T) {
 	}
 }
 
-func TestParseDataURL(t *testing.T) {
-	cases := []struct {
-		in, mediaType, data, err string
-	}{
-		{"data:,", "", "", ""},
-		{"data:,A%20brief%20note", "", "A brief note", ""},
-		{"data:text/plain;charset=utf-8,x", "text/plain", "x", ""},
-		{"data:;charset=utf-8,x", "", "x", ""},
-		{"DATA:text/plain;BASE64,aGk=", "text/plain", "hi", ""},
-		{"data:;base64,aGk", "", "hi", ""},
-		{"data:;base64,aG%6B=", "", "hi", ""},
-		{"data:text/plain", "", "", `no ","`},
-		{"data:;base64,a", "", "", "base64"},
-		{"data:,%zz", "", "", "percent escape"},
-		{"data:text/plain;charset,x", "", "", "ATTRIBUTE=VALUE"},
-		{"http://x", "", "", `start with "data:"`},
-	}
-	for _, c := range cases {
-		mt, data, err := ParseDataURL(c.in)
-		if c.err != "" {
-			if err == nil || !strings.Contains(err.Error(), c.err) {
-				t.Errorf("%q: err = %v, want one containing %q", c.in, err, c.err)
-			}
-			continue
-		}
-		if err != nil || mt != c.mediaType || string(data) != c.data {
-			t.Errorf("%q = (%q, %q, %v), want (%q, %q)", c.in, mt, data, err, c.mediaType, c.data)
-		}
-	}
-}
-
 func TestParseHash(t *testing.T) {
 	algo, sum, err := ParseHash("sha256-" + sha256Hex)
 	if err != nil || algo != "sha256" || len(sum) != 32 || sum[0] != 0xb1 {
@@ -235,4 +211,10 @@ func TestResourceErrorPosition(t *testing.T) {
 		}
 	}
 	t.Fatalf("no compression error in\n%s", rep)
+}
+
+func TestHashFormFromTables(t *testing.T) {
+	if want := "sha512-<128 hex digits> or, from spec 3.1.0, sha256-<64 hex digits>"; hashForm != want {
+		t.Errorf("hashForm = %q, want %q", hashForm, want)
+	}
 }

@@ -14,10 +14,10 @@ import (
 // validate_nodes.go.
 func (v *validator) storage(c *Storage) {
 	base := report.Path{"storage"}
-	v.disks(c.Disks, base.Append("disks"))
-	v.raids(c.Raid, base.Append("raid"))
-	v.luksVolumes(c.Luks, base.Append("luks"))
-	v.filesystems(c.Filesystems, base.Append("filesystems"))
+	deviceEntries(v, c.Disks, base.Append("disks"), "disk", func(d *Disk) string { return d.Device }, v.disk)
+	namedVolumes(v, c.Raid, base.Append("raid"), "RAID array name", func(r *Raid) string { return r.Name }, v.mdName, v.raid)
+	namedVolumes(v, c.Luks, base.Append("luks"), "LUKS volume name", func(l *Luks) string { return l.Name }, v.dmName, v.luks)
+	deviceEntries(v, c.Filesystems, base.Append("filesystems"), "filesystem", func(f *Filesystem) string { return f.Device }, v.filesystem)
 	v.nodes(c, base)
 }
 
@@ -62,14 +62,19 @@ func (v *validator) unique(seen map[string]int, key string, i int, p report.Path
 
 // ---- disks and partitions ----
 
-func (v *validator) disks(disks []Disk, p report.Path) {
+func (v *validator) disk(d *Disk, p report.Path) { v.partitions(d.Partitions, p.Append("partitions")) }
+
+// deviceEntries checks a list of entries known by device (disks,
+// filesystems): each device a usable path and, when it is, unique; then
+// each entry (check).
+func deviceEntries[T any](v *validator, items []T, p report.Path, what string, device func(*T) string, check func(*T, report.Path)) {
 	seen := map[string]int{}
-	for i := range disks {
-		dp := p.Append(i)
-		if v.devicePath(disks[i].Device, dp.Append("device"), "disk") {
-			v.unique(seen, disks[i].Device, i, dp.Append("device"), "disk device")
+	for i := range items {
+		ip := p.Append(i)
+		if dev := device(&items[i]); v.devicePath(dev, ip.Append("device"), what) {
+			v.unique(seen, dev, i, ip.Append("device"), what+" device")
 		}
-		v.partitions(disks[i].Partitions, dp.Append("partitions"))
+		check(&items[i], ip)
 	}
 }
 
@@ -297,13 +302,17 @@ var raidLevels = map[string]bool{ // level -> takes spares
 	"raid10": true, "10": true,
 }
 
-func (v *validator) raids(arrays []Raid, p report.Path) {
+// namedVolumes checks a list of volumes known by name (RAID arrays, LUKS
+// volumes): each name unique and usable under its device directory
+// (checkName), then each volume (check).
+func namedVolumes[T any](v *validator, vols []T, p report.Path, what string, name func(*T) string, checkName func(string, report.Path), check func(*T, report.Path)) {
 	names := map[string]int{}
-	for i := range arrays {
-		rp := p.Append(i)
-		v.unique(names, arrays[i].Name, i, rp.Append("name"), "RAID array name")
-		v.mdName(arrays[i].Name, rp.Append("name"))
-		v.raid(&arrays[i], rp)
+	for i := range vols {
+		vp := p.Append(i)
+		n := name(&vols[i])
+		v.unique(names, n, i, vp.Append("name"), what)
+		checkName(n, vp.Append("name"))
+		check(&vols[i], vp)
 	}
 }
 
@@ -358,16 +367,6 @@ const dmNameMax = 127
 // luksLabelMax is the room for a label in a LUKS2 header (48 bytes, NUL
 // terminated).
 const luksLabelMax = 47
-
-func (v *validator) luksVolumes(vols []Luks, p report.Path) {
-	names := map[string]int{}
-	for i := range vols {
-		lp := p.Append(i)
-		v.unique(names, vols[i].Name, i, lp.Append("name"), "LUKS volume name")
-		v.dmName(vols[i].Name, lp.Append("name"))
-		v.luks(&vols[i], lp)
-	}
-}
 
 // dmName: the name becomes /dev/mapper/NAME and the first field of its
 // crypttab line.
@@ -479,9 +478,12 @@ func (v *validator) clevis(c *Clevis, p report.Path, customGiven bool) {
 	}
 }
 
+// clevisPins are the per-version values of a custom clevis pin.
+var clevisPins = mustValues("storage.luks.clevis.custom.pin")
+
 // clevisCustom: custom hands pin and config to clevis as they are, so the
 // structured fields cannot be used next to it. Specs before 3.6.0 know only
-// the tang, tpm2 and sss pins.
+// the pins in clevisPins.
 func (v *validator) clevisCustom(c *Clevis, p report.Path, customGiven bool) {
 	cc := &c.Custom
 	if customGiven && (len(c.Tang) > 0 || isTrue(c.Tpm2) || (c.Threshold != nil && *c.Threshold != 0)) {
@@ -496,8 +498,8 @@ func (v *validator) clevisCustom(c *Clevis, p report.Path, customGiven bool) {
 	switch pin := cc.Pin; {
 	case !nonEmpty(pin):
 		v.errorf(cp.Append("pin"), "clevis custom pin is required (tang, tpm2 or sss)")
-	case v.version.Less(V3_6) && *pin != "tang" && *pin != "tpm2" && *pin != "sss":
-		v.errorf(cp.Append("pin"), "unknown clevis pin %q; spec %s accepts tang, tpm2 or sss (any pin from spec %s)", *pin, v.version, V3_6)
+	case !clevisPins.Accepts(*pin, v.version):
+		v.errorf(cp.Append("pin"), "unknown clevis pin %q; spec %s accepts %s (any pin from spec %s)", *pin, v.version, strings.Join(clevisPins.In(v.version), ", "), clevisPins.AnyFrom)
 	}
 	switch cfg := cc.Config; {
 	case !nonEmpty(cfg):
@@ -529,30 +531,19 @@ func (v *validator) tang(t *Tang, p report.Path) {
 
 // ---- filesystems ----
 
-// fsFormats lists each format, the first version that accepts it and its
-// longest label in bytes (0: no label possible).
-var fsFormats = map[string]struct {
-	since    Version
-	labelMax int
-}{
-	"ext4":  {V3_0, 16},
-	"btrfs": {V3_0, 256},
-	"xfs":   {V3_0, 12},
-	"vfat":  {V3_0, 11},
-	"swap":  {V3_0, 15},
-	"none":  {V3_3, 0},
+// fsLabelMax is each format's longest label in bytes (0: no label
+// possible); which versions accept a format is in valueSince.
+var fsLabelMax = map[string]int{
+	"ext4":  16,
+	"btrfs": 256,
+	"xfs":   12,
+	"vfat":  11,
+	"swap":  15,
+	"none":  0,
 }
 
-func (v *validator) filesystems(fss []Filesystem, p report.Path) {
-	seen := map[string]int{}
-	for i := range fss {
-		fp := p.Append(i)
-		if v.devicePath(fss[i].Device, fp.Append("device"), "filesystem") {
-			v.unique(seen, fss[i].Device, i, fp.Append("device"), "filesystem device")
-		}
-		v.filesystem(&fss[i], fp)
-	}
-}
+// fsFormats are the per-version values of a filesystem's format.
+var fsFormats = mustValues("storage.filesystems.format")
 
 func (v *validator) filesystem(f *Filesystem, p report.Path) {
 	if f.Path != nil && *f.Path != "" {
@@ -575,16 +566,16 @@ func (v *validator) filesystem(f *Filesystem, p report.Path) {
 		}
 		return
 	}
-	spec, ok := fsFormats[format]
-	if !ok || !v.version.AtLeast(spec.since) {
+	since, ok := fsFormats.Since(format)
+	if !ok || !v.version.AtLeast(since) {
 		v.errorf(p.Append("format"), "unknown filesystem format %q; spec %s accepts %s", format, v.version, v.formatList())
 		return
 	}
 	if format == "swap" || format == "none" {
 		v.unmountable(f, format, p)
 	}
-	if nonEmpty(f.Label) && format != "none" && len(*f.Label) > spec.labelMax {
-		v.errorf(p.Append("label"), "%s labels hold at most %d bytes; this one has %d", format, spec.labelMax, len(*f.Label))
+	if nonEmpty(f.Label) && format != "none" && len(*f.Label) > fsLabelMax[format] {
+		v.errorf(p.Append("label"), "%s labels hold at most %d bytes; this one has %d", format, fsLabelMax[format], len(*f.Label))
 	}
 	if nonEmpty(f.UUID) {
 		v.fsUUID(*f.UUID, format, p.Append("uuid"))
@@ -670,11 +661,5 @@ func isVfatID(s string) bool {
 }
 
 func (v *validator) formatList() string {
-	var names []string
-	for _, f := range []string{"ext4", "btrfs", "xfs", "vfat", "swap", "none"} {
-		if v.version.AtLeast(fsFormats[f].since) {
-			names = append(names, f)
-		}
-	}
-	return strings.Join(names, ", ")
+	return strings.Join(fsFormats.In(v.version), ", ")
 }

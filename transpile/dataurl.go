@@ -4,29 +4,61 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/base64"
-	"strings"
 	"sync"
+
+	"github.com/vincent-petithory/dataurl"
 )
 
 // dataURL encodes contents as the shortest of three data URLs, choosing as
 // Butane does so that switching tools never changes a config: percent
-// encoding, base64, or (when compress) gzip then base64, which must beat
-// the others by more than the length of the "gzip" it adds to the config.
-// It returns the URL and whether it is gzip-compressed.
+// encoding (dataurl.Escape, Butane's own encoder, wins ties), base64, or
+// (when compress) gzip then base64, which must beat the others by more
+// than the length of the "gzip" it adds to the config. It returns the URL
+// and whether it is gzip-compressed.
+//
+// Only the choice is made here. The percent form is measured before it is
+// built, because the library's encoder is slow and base64 wins for most
+// binary contents.
 func dataURL(data []byte, compress bool) (string, bool) {
-	best := "," + percentEncode(data)
-	if b64 := ";base64," + base64.StdEncoding.EncodeToString(data); len(b64) < len(best) {
-		best = b64
-	}
+	const b64Prefix = ";base64,"
+	pctLen := len(",") + escapedLen(data)
+	bestLen := min(pctLen, len(b64Prefix)+base64.StdEncoding.EncodedLen(len(data)))
 	// A gzip stream is at least 20 bytes, ";base64," and 28 characters:
 	// with the 4 of "gzip" it cannot beat 40 characters, so skip the work.
-	if compress && len(best) > 40 {
-		if gz := ";base64," + base64.StdEncoding.EncodeToString(gzipBytes(data)); len(gz)+len("gzip") < len(best) {
+	if compress && bestLen > 40 {
+		if gz := b64Prefix + base64.StdEncoding.EncodeToString(gzipBytes(data)); len(gz)+len("gzip") < bestLen {
 			return "data:" + gz, true
 		}
 	}
-	return "data:" + best, false
+	if pctLen == bestLen {
+		return percentDataURL(data), false
+	}
+	return "data:" + b64Prefix + base64.StdEncoding.EncodeToString(data), false
 }
+
+// percentDataURL is the percent-encoded data URL of data.
+func percentDataURL(data []byte) string {
+	return "data:," + dataurl.Escape(data)
+}
+
+// escapedLen is the length of dataurl.Escape(data), from a table of what
+// the library escapes (learnt from it, not restated), without building it.
+func escapedLen(data []byte) int {
+	n := 0
+	for _, c := range data {
+		n += int(escapedWidth[c])
+	}
+	return n
+}
+
+// escapedWidth is the length dataurl.Escape gives each byte: 1 kept, 3
+// escaped.
+var escapedWidth = func() (w [256]uint8) {
+	for c := range w {
+		w[c] = uint8(len(dataurl.Escape([]byte{byte(c)})))
+	}
+	return w
+}()
 
 // gzipWriters reuses compressors: allocating one costs far more than
 // compressing a typical config file.
@@ -43,31 +75,4 @@ func gzipBytes(data []byte) []byte {
 	zw.Close()
 	gzipWriters.Put(zw)
 	return buf.Bytes()
-}
-
-// percentEncode keeps the unreserved characters of RFC 2396 and escapes
-// every other byte as %XX (upper-case hex), the encoding data URLs from
-// Butane carry.
-func percentEncode(data []byte) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	b.Grow(len(data))
-	for _, c := range data {
-		if keepPlain(c) {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hex[c>>4])
-		b.WriteByte(hex[c&15])
-	}
-	return b.String()
-}
-
-func keepPlain(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.IndexByte("-_.!~*'()", c) >= 0
 }

@@ -142,7 +142,9 @@ func fieldsOf(t reflect.Type) map[string]*field {
 		return f.(map[string]*field)
 	}
 	m := map[string]*field{}
-	collect(t, nil, m)
+	for _, jf := range config.JSONFields(t) {
+		m[snake(jf.Name)] = &field{yamlName: snake(jf.Name), jsonName: jf.Name, index: jf.Index}
+	}
 	if t == reflect.TypeOf(config.Ignition{}) {
 		delete(m, "version") // set from the variant, never written by hand
 	}
@@ -150,21 +152,9 @@ func fieldsOf(t reflect.Type) map[string]*field {
 	return m
 }
 
-func collect(t reflect.Type, prefix []int, m map[string]*field) {
-	for i := 0; i < t.NumField(); i++ {
-		sf := t.Field(i)
-		index := append(append([]int(nil), prefix...), i)
-		if sf.Anonymous {
-			collect(sf.Type, index, m)
-			continue
-		}
-		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
-		if name == "" || name == "-" {
-			continue
-		}
-		m[snake(name)] = &field{yamlName: snake(name), jsonName: name, index: index}
-	}
-}
+// SnakeKey is the dialect's spelling of a config's JSON key, for tools
+// that write the dialect (transpile --reverse).
+func SnakeKey(name string) string { return snake(name) }
 
 // snake turns a JSON camelCase name into the dialect's snake_case one:
 // httpHeaders → http_headers, sizeMiB → size_mib, typeGuid → type_guid.
@@ -558,12 +548,12 @@ func suggest(key string, fields map[string]*field, sugars map[string]sugarKey) s
 }
 
 // sugarAvailable reports whether this dialect version has the sugar key.
-// fcos 1.0.0 has inline only on file contents and appends.
+// Without featInlineAnywhere, inline is only on file contents and appends.
 func (d *decoder) sugarAvailable(s sugarKey, key, pattern string) bool {
 	if s.apply == nil || s.feature != "" && !d.vv.has(s.feature) {
 		return false
 	}
-	if key == "inline" && d.vv.spec == config.V3_0 {
+	if key == "inline" && !d.vv.has(featInlineAnywhere) {
 		return pattern == "storage.files.contents" || pattern == "storage.files.append"
 	}
 	return true
@@ -588,7 +578,7 @@ func (d *decoder) decodeField(k, val *yaml.Node, v reflect.Value, f *field, path
 }
 
 func (d *decoder) forbidden(pattern string) bool {
-	if d.raw && strings.HasPrefix(d.name, "openshift ") {
+	if d.raw && d.vv.machineConfig {
 		// Butane checks what the machine-config operator manages on
 		// the MachineConfig; the bare config (--raw) is not checked.
 		return false

@@ -8,22 +8,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-)
 
-func TestUnitEscape(t *testing.T) {
-	for in, want := range map[string]string{
-		"/":                       "-",
-		"/var/lib/data":           "var-lib-data",
-		"/var/lib/data/":          "var-lib-data",
-		"/dev/disk/by-label/swap": `dev-disk-by\x2dlabel-swap`,
-		"/srv/my dir":             `srv-my\x20dir`,
-		"/.hidden":                `\x2ehidden`,
-	} {
-		if got := unitEscape(in); got != want {
-			t.Errorf("unitEscape(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
+	"github.com/vincent-petithory/dataurl"
+)
 
 // decodeDataURL reverses dataURL, so each case checks a round trip.
 func decodeDataURL(t *testing.T, u string, gz bool) []byte {
@@ -73,5 +60,35 @@ func TestDataURL(t *testing.T) {
 				t.Errorf("round trip changed the contents")
 			}
 		})
+	}
+}
+
+// TestEscapedLenMatchesLibrary: the length the choice uses is the length of
+// what the library then writes, for every byte and for mixed text.
+func TestEscapedLenMatchesLibrary(t *testing.T) {
+	var all []byte
+	for c := 0; c < 256; c++ {
+		all = append(all, byte(c))
+	}
+	for _, in := range [][]byte{all, []byte("key = value # ü\n"), nil} {
+		if got, want := escapedLen(in), len(dataurl.Escape(in)); got != want {
+			t.Errorf("escapedLen(%q) = %d, the library writes %d", in, got, want)
+		}
+	}
+}
+
+// TestDataURLTieGoesToPercent: the shorter form wins, and when percent
+// encoding and base64 are the same length Butane keeps the percent form.
+func TestDataURLTieGoesToPercent(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"\n\n\n", "data:,%0A%0A%0A"},                     // 10 against 12
+		{"\n\n\n\n\n\n", "data:;base64,CgoKCgoK"},         // 19 against 16
+		{"abcd\n\n\n\n\n", "data:,abcd%0A%0A%0A%0A%0A"},   // 20 against 20
+		{"abcde\n\n\n\n\n", "data:,abcde%0A%0A%0A%0A%0A"}, // 21 against 24
+	} {
+		got, _ := dataURL([]byte(c.in), false)
+		if got != c.want {
+			t.Errorf("dataURL(%q) = %s, want %s", c.in, got, c.want)
+		}
 	}
 }

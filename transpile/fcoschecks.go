@@ -2,7 +2,6 @@ package transpile
 
 import (
 	"regexp"
-	"strings"
 
 	"github.com/kindling-dev/kindling/config"
 	"github.com/kindling-dev/kindling/config/report"
@@ -26,9 +25,7 @@ const coreosBootDisk = "/dev/disk/by-id/coreos-boot-disk"
 
 var varOrEtc = regexp.MustCompile(`^/(etc|var)(/|$)`)
 
-func (d *decoder) fcosLike() bool {
-	return strings.HasPrefix(d.name, "fcos ") || strings.HasPrefix(d.name, "openshift ")
-}
+func (d *decoder) fcosLike() bool { return d.vv.has(featImageLayout) }
 
 // checkFcosInput runs on the author's config before any sugar is applied.
 func (d *decoder) checkFcosInput(cfg *config.Config, mountUnits []mountUnitReq, mirrors map[string]bool) {

@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/kindling-dev/kindling/config"
@@ -160,24 +159,12 @@ func (d *decoder) warnRawIgnored() {
 	}
 }
 
-// ocpMinor is the minor release of an openshift dialect version (13 for
-// 4.13.0), 0 for other variants.
-func (d *decoder) ocpMinor() int {
-	v, ok := strings.CutPrefix(d.name, "openshift 4.")
-	if !ok {
-		return 0
-	}
-	minor, _, _ := strings.Cut(v, ".")
-	n, _ := strconv.Atoi(minor)
-	return n
-}
-
 // checkMCO rejects, in the translated config (sugar included), what the
 // machine-config operator or RHCOS cannot apply, release by release as
 // Butane does.
 func (d *decoder) checkMCO(cfg *config.Config, kargs []string) {
-	minor := d.ocpMinor()
-	if minor == 0 {
+	minor := d.vv.ocpMinor
+	if !d.vv.machineConfig {
 		return
 	}
 	st := cfg.Storage

@@ -44,7 +44,7 @@ func init() {
 
 func openshiftOnly(keep func(d *decoder, v *yaml.Node)) sugarFunc {
 	return func(d *decoder, k, v *yaml.Node, _ reflect.Value, path report.Path, _ string) {
-		if !strings.HasPrefix(d.name, "openshift ") {
+		if !d.vv.machineConfig {
 			d.warnAt(k, path.Append(k.Value), "unknown key %q (only the openshift variant has it)", k.Value)
 			return
 		}
@@ -68,14 +68,15 @@ func (d *decoder) stringValue(v *yaml.Node, path report.Path) (string, bool) {
 }
 
 // setResource stores contents as a data URL in the resource the way Butane
-// does: fcos 1.0 (spec 3.0) only percent-encodes; later versions pick the
-// shortest encoding and record the choice in compression ("" or "gzip") so
-// that a child config never inherits a parent's compression. A compression
+// does: without featShortestURL (fcos 1.0.0) it only percent-encodes;
+// other versions pick the shortest encoding and record the choice in
+// compression ("" or "gzip") so that a child config never inherits a
+// parent's compression. A compression
 // the author gave means the contents are already compressed: it is kept
 // and nothing is compressed again.
 func (d *decoder) setResource(r *config.Resource, data []byte) {
-	if d.vv.spec == config.V3_0 {
-		url := "data:," + percentEncode(data)
+	if !d.vv.has(featShortestURL) {
+		url := percentDataURL(data)
 		r.Source = &url
 		return
 	}
@@ -117,7 +118,7 @@ func finishResource(d *decoder, n *yaml.Node, v reflect.Value, path report.Path,
 	r := v.Addr().Interface().(*config.Resource)
 	if val := d.vals["inline"]; val != nil {
 		if s, ok := d.stringValue(val, path.Append("source")); ok {
-			if len(path) > 1 && path[0] == "ignition" && path[1] == "config" && d.vv.spec != config.V3_0 {
+			if len(path) > 1 && path[0] == "ignition" && path[1] == "config" && d.vv.has(featCheckEmbedded) {
 				d.checkEmbedded(val, path, s)
 			}
 			d.setResource(r, []byte(s))
@@ -181,14 +182,15 @@ func keysLocal(d *decoder, k, v *yaml.Node, parent reflect.Value, path report.Pa
 	}
 }
 
-// finishUser applies the openshift rule that only the core user's SSH keys
-// (and, from 4.13.0, password) are managed.
+// finishUser applies the machine-config operator's rule that only the core
+// user's SSH keys (and, where the version has featCorePassword, password)
+// are managed.
 func finishUser(d *decoder, n *yaml.Node, v reflect.Value, path report.Path, _ string, seen map[string]*yaml.Node) {
-	if !strings.HasPrefix(d.name, "openshift ") || d.raw {
+	if !d.vv.machineConfig || d.raw {
 		return // Butane checks this on the MachineConfig only
 	}
 	allowed := map[string]bool{"name": true, "ssh_authorized_keys": true, "ssh_authorized_keys_local": true}
-	if !d.vv.spec.Less(config.V3_4) || d.name == "openshift 4.13.0" {
+	if d.vv.has(featCorePassword) {
 		allowed["password_hash"] = true
 	}
 	for key, k := range seen {

@@ -115,7 +115,7 @@ func TranslateConfig(src []byte, opts Options) Result {
 	res.Config.Ignition.Version = d.vv.spec.String()
 	d.decode(body, reflect.ValueOf(&res.Config).Elem(), nil, "")
 	d.applySugar(&res.Config)
-	if strings.HasPrefix(d.name, "openshift ") {
+	if d.vv.machineConfig {
 		res.openshift = d.machineConfig(root, &res.Config)
 	}
 	// The YAML tree is done with: drop the last references to it so the

@@ -1,7 +1,8 @@
 // Package specdoc generates, from the config model itself, the reference
 // page and the JSON Schema of each spec version. The Go types give the
-// structure and types, config.FieldSince gives availability, and the tables
-// in fields.go give descriptions and defaults: one source for all of it.
+// structure and types, config.FieldSince and config.Values give the
+// availability of fields and of their values, and the tables in fields.go
+// give descriptions and defaults: one source for all of it.
 package specdoc
 
 import (
@@ -36,8 +37,8 @@ func Fields(v config.Version) []*Field {
 
 func walk(t reflect.Type, prefix string, depth int, v config.Version) []*Field {
 	var out []*Field
-	for _, sf := range jsonFields(t) {
-		key, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+	for _, jf := range config.JSONFields(t) {
+		key := jf.Name
 		pattern := key
 		if prefix != "" {
 			pattern = prefix + "." + key
@@ -47,35 +48,16 @@ func walk(t reflect.Type, prefix string, depth int, v config.Version) []*Field {
 			continue
 		}
 		f := &Field{Pattern: pattern, Key: key, Since: since, ParentSince: config.FieldSince(prefix), Depth: depth}
-		f.Type, f.goType = describeType(sf.Type)
-		doc := lookup(pattern, sf.Owner, key)
+		f.Type, f.goType = describeType(jf.Field.Type)
+		doc := lookup(pattern, jf.Owner, key)
 		f.Desc, f.Default, f.Required = doc.desc, doc.def, doc.required
+		if fv, ok := fieldValues(pattern, jf.Owner, key); ok {
+			f.Desc = strings.TrimSpace(f.Desc + " " + valuesText(fv, since, v))
+		}
 		if f.goType != nil {
 			f.Children = walk(f.goType, pattern, depth+1, v)
 		}
 		out = append(out, f)
-	}
-	return out
-}
-
-// ownedField is a struct field with the struct that declares it, so that
-// embedded structs (Node in File) find their type-level docs.
-type ownedField struct {
-	reflect.StructField
-	Owner reflect.Type
-}
-
-func jsonFields(t reflect.Type) []ownedField {
-	var out []ownedField
-	for i := 0; i < t.NumField(); i++ {
-		sf := t.Field(i)
-		if sf.Anonymous {
-			out = append(out, jsonFields(sf.Type)...)
-			continue
-		}
-		if name, _, _ := strings.Cut(sf.Tag.Get("json"), ","); name != "" && name != "-" {
-			out = append(out, ownedField{sf, t})
-		}
 	}
 	return out
 }
@@ -95,6 +77,50 @@ func lookup(pattern string, owner reflect.Type, key string) field {
 		f.def = byType.def
 	}
 	return f
+}
+
+// fieldValues finds a field's per-version values, by pattern and then by
+// declaring type, as lookup finds its docs.
+func fieldValues(pattern string, owner reflect.Type, key string) (config.FieldValues, bool) {
+	if fv, ok := config.Values(pattern); ok {
+		return fv, ok
+	}
+	return config.Values(owner.Name() + "." + key)
+}
+
+// valuesText says which values version v accepts, marking those newer than
+// the field, and which it does not accept yet.
+func valuesText(fv config.FieldValues, fieldSince, v config.Version) string {
+	var in, later []string
+	for _, vs := range fv.Values {
+		name := "`" + vs.Value + "`"
+		switch {
+		case v.Less(vs.Since):
+			later = append(later, fmt.Sprintf("%s (from %s)", name, vs.Since))
+		case fieldSince.Less(vs.Since):
+			in = append(in, fmt.Sprintf("%s (since %s)", name, vs.Since))
+		default:
+			in = append(in, name)
+		}
+	}
+	text := strings.ToUpper(fv.Noun[:1]) + fv.Noun[1:] + ": "
+	if len(in) == 0 {
+		text += "none"
+	}
+	text += strings.Join(in, ", ")
+	switch anyFrom := fv.AnyFrom; {
+	case anyFrom == config.Version{}:
+	case v.Less(anyFrom):
+		later = append(later, fmt.Sprintf("any other (from %s)", anyFrom))
+	case fieldSince.Less(anyFrom):
+		text += fmt.Sprintf(", or any other (since %s)", anyFrom)
+	default:
+		text += ", or any other"
+	}
+	if len(later) > 0 {
+		text += "; not in this version: " + strings.Join(later, ", ")
+	}
+	return text + "."
 }
 
 func describeType(t reflect.Type) (string, reflect.Type) {

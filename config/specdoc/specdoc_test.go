@@ -91,3 +91,43 @@ func TestSchemaIsValidJSONWithVersionConst(t *testing.T) {
 		}
 	}
 }
+
+// TestPagesListEachVersionsValues: the per-version values come from the
+// spec table, so each page lists what its version accepts.
+func TestPagesListEachVersionsValues(t *testing.T) {
+	cases := []struct {
+		v         config.Version
+		want, not []string
+	}{
+		{config.V3_0, []string{
+			"URL schemes: `http`, `https`, `tftp`, `s3`, `data`; not in this version: `gs` (from 3.2.0), `arn` (from 3.4.0).",
+			"Hash types: `sha512`; not in this version: `sha256` (from 3.1.0).",
+			"Formats: `ext4`, `btrfs`, `xfs`, `vfat`, `swap`; not in this version: `none` (from 3.3.0).",
+			"Special bits: none; not in this version: `setuid` (from 3.6.0)",
+		}, []string{"`arn` (since"}},
+		{config.V3_4, []string{
+			"URL schemes: `http`, `https`, `tftp`, `s3`, `gs` (since 3.2.0), `arn` (since 3.4.0), `data`.",
+			"Formats: `ext4`, `btrfs`, `xfs`, `vfat`, `swap`, `none` (since 3.3.0).",
+			// LUKS key files exist from 3.2.0, so gs is not new to them.
+			"URL schemes: `http`, `https`, `tftp`, `s3`, `gs`, `arn` (since 3.4.0), `data`.",
+		}, []string{"not in this version: `arn`"}},
+		{config.V3_5, []string{"Pins: `tang`, `tpm2`, `sss`; not in this version: any other (from 3.6.0)."}, nil},
+		{config.V3_6, []string{
+			"Special bits: `setuid` (since 3.6.0), `setgid` (since 3.6.0), `sticky` (since 3.6.0).",
+			"Pins: `tang`, `tpm2`, `sss`, or any other (since 3.6.0).",
+		}, nil},
+	}
+	for _, c := range cases {
+		md := Markdown(c.v)
+		for _, w := range c.want {
+			if !strings.Contains(md, w) {
+				t.Errorf("%s page lacks %q", c.v, w)
+			}
+		}
+		for _, n := range c.not {
+			if strings.Contains(md, n) {
+				t.Errorf("%s page has %q", c.v, n)
+			}
+		}
+	}
+}

@@ -6,64 +6,19 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/kindling-dev/kindling/internal/s3arn"
 )
 
 // S3 objects are fetched with plain net/http GETs, anonymous or signed by
 // the AWS SDK's Signature Version 4 signer with the instance role's
 // credentials (see imds.go). The SDK's S3 service client is not used: it
 // would add megabytes for one GET.
-
-// partition is one AWS partition: where its endpoints live and which region
-// to ask where a bucket is.
-type partition struct {
-	dnsSuffix string
-	hint      string // a region of the partition, for the bucket-region probe
-}
-
-// partitions are the AWS partitions Kindling builds endpoints for. An ARN
-// naming any other is refused rather than sent to amazonaws.com.
-var partitions = map[string]partition{
-	"aws":        {dnsSuffix: "amazonaws.com", hint: "us-east-1"},
-	"aws-cn":     {dnsSuffix: "amazonaws.com.cn", hint: "cn-north-1"},
-	"aws-us-gov": {dnsSuffix: "amazonaws.com", hint: "us-gov-west-1"},
-	"aws-iso":    {dnsSuffix: "c2s.ic.gov", hint: "us-iso-east-1"},
-	"aws-iso-b":  {dnsSuffix: "sc2s.sgov.gov", hint: "us-isob-east-1"},
-}
-
-// regionPartitions maps region name prefixes to partitions, longest prefix
-// first; any other region is in "aws".
-var regionPartitions = []struct{ prefix, partition string }{
-	{"us-isob-", "aws-iso-b"},
-	{"us-iso-", "aws-iso"},
-	{"us-gov-", "aws-us-gov"},
-	{"cn-", "aws-cn"},
-}
-
-// partitionOfRegion names the partition a region belongs to.
-func partitionOfRegion(region string) string {
-	for _, p := range regionPartitions {
-		if strings.HasPrefix(region, p.prefix) {
-			return p.partition
-		}
-	}
-	return "aws"
-}
-
-func knownPartitions() []string {
-	names := make([]string, 0, len(partitions))
-	for n := range partitions {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
 
 // s3Location is what an s3: or arn: URL names.
 type s3Location struct {
@@ -81,7 +36,7 @@ type s3Location struct {
 // parseS3 understands s3://BUCKET/KEY[?versionId=V],
 // arn:PARTITION:s3:::BUCKET/KEY and
 // arn:PARTITION:s3:REGION:ACCOUNT:accesspoint/NAME/object/KEY.
-func parseS3(u *url.URL, raw string) (s3Location, error) {
+func parseS3(u *url.URL, _ string) (s3Location, error) {
 	loc := s3Location{versionID: u.Query().Get("versionId")}
 	if u.Scheme == "s3" {
 		loc.bucket = u.Host
@@ -91,38 +46,13 @@ func parseS3(u *url.URL, raw string) (s3Location, error) {
 		}
 		return loc, nil
 	}
-	a, err := arn.Parse("arn:" + u.Opaque)
-	if err != nil || a.Service != "s3" {
-		return loc, fmt.Errorf("%q is not an S3 ARN (arn:aws:s3:...)", redactARN(raw))
+	obj, err := s3arn.Parse("arn:" + u.Opaque)
+	if err != nil {
+		return loc, err
 	}
-	if _, ok := partitions[a.Partition]; !ok {
-		return loc, fmt.Errorf("ARN partition %q is not one of %s", a.Partition, strings.Join(knownPartitions(), ", "))
-	}
-	loc.partition = a.Partition
-	if rest, ok := strings.CutPrefix(a.Resource, "accesspoint/"); ok {
-		name, key, ok := strings.Cut(rest, "/object/")
-		if !ok || name == "" || key == "" || a.Region == "" || a.AccountID == "" {
-			return loc, fmt.Errorf("access point ARN must be arn:%s:s3:REGION:ACCOUNT:accesspoint/NAME/object/KEY", a.Partition)
-		}
-		if partitionOfRegion(a.Region) != a.Partition {
-			return loc, fmt.Errorf("access point ARN: region %q is not in partition %q", a.Region, a.Partition)
-		}
-		loc.accessPoint, loc.account, loc.region, loc.key = name, a.AccountID, a.Region, key
-		loc.bucket = name + "-" + a.AccountID
-		return loc, nil
-	}
-	bucket, key, ok := strings.Cut(a.Resource, "/")
-	if !ok || bucket == "" || key == "" {
-		return loc, fmt.Errorf("S3 object ARN must be arn:%s:s3:::BUCKET/KEY", a.Partition)
-	}
-	loc.bucket, loc.key = bucket, key
+	loc.partition, loc.bucket, loc.key = obj.Partition.Name, obj.Bucket, obj.Key
+	loc.accessPoint, loc.account, loc.region = obj.AccessPoint, obj.Account, obj.Region
 	return loc, nil
-}
-
-// redactARN drops an ARN's query, which may carry a version id.
-func redactARN(raw string) string {
-	s, _, _ := strings.Cut(raw, "?")
-	return s
 }
 
 func (f *Fetcher) s3Get(ctx context.Context, loc s3Location) (io.ReadCloser, error) {
@@ -170,32 +100,23 @@ func (f *Fetcher) s3URL(ctx context.Context, loc s3Location) (string, string, er
 		}
 		return strings.TrimRight(f.opts.S3Endpoint, "/") + "/" + url.PathEscape(loc.bucket) + "/" + key + q, region, nil
 	}
-	part := partitions[loc.partition]
-	if loc.partition == "" {
-		part = partitions[partitionOfRegion(f.instanceRegion(ctx))]
+	part, ok := s3arn.Lookup(loc.partition)
+	if !ok {
+		part = s3arn.PartitionOfRegion(f.instanceRegion(ctx))
 	}
 	if loc.accessPoint != "" {
-		return fmt.Sprintf("https://%s-%s.s3-accesspoint.%s.%s/%s%s", loc.accessPoint, loc.account, loc.region, part.dnsSuffix, key, q), loc.region, nil
+		return part.AccessPointURL(loc.accessPoint, loc.account, loc.region) + key + q, loc.region, nil
 	}
 	region, err := f.bucketRegion(ctx, loc.bucket, part)
 	if err != nil {
 		return "", "", err
 	}
-	return bucketURL(loc.bucket, region, part) + key + q, region, nil
-}
-
-// bucketURL is the base URL of a bucket's objects, ending in "/".
-func bucketURL(bucket, region string, part partition) string {
-	if strings.Contains(bucket, ".") {
-		// Dotted names break the wildcard certificate: path-style.
-		return fmt.Sprintf("https://s3.%s.%s/%s/", region, part.dnsSuffix, bucket)
-	}
-	return fmt.Sprintf("https://%s.s3.%s.%s/", bucket, region, part.dnsSuffix)
+	return part.BucketURL(loc.bucket, region) + key + q, region, nil
 }
 
 // bucketRegion asks S3 where a bucket lives: a HEAD on an endpoint of the
 // partition answers (even 301 or 403) with an x-amz-bucket-region header.
-func (f *Fetcher) bucketRegion(ctx context.Context, bucket string, part partition) (string, error) {
+func (f *Fetcher) bucketRegion(ctx context.Context, bucket string, part s3arn.Partition) (string, error) {
 	if r, ok := f.cloud.regions.Load(bucket); ok {
 		return r.(string), nil
 	}
@@ -203,7 +124,7 @@ func (f *Fetcher) bucketRegion(ctx context.Context, bucket string, part partitio
 	if err != nil {
 		return "", permanent(err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodHead, bucketURL(bucket, part.hint, part), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodHead, part.BucketURL(bucket, part.Hint), nil)
 	if err != nil {
 		return "", permanent(err)
 	}

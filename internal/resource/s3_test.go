@@ -216,8 +216,8 @@ func TestParseS3(t *testing.T) {
 		{url: "arn:aws-eusc:s3:::b/k", err: `partition "aws-eusc" is not one of aws, aws-cn, aws-iso, aws-iso-b, aws-us-gov`},
 		{url: "arn:aws-cn:s3:us-east-1:123:accesspoint/ap/object/k", err: `region "us-east-1" is not in partition "aws-cn"`},
 		{url: "s3://b", err: "bucket and a key"},
-		{url: "arn:aws:s3:::b", err: "arn:aws:s3:::BUCKET/KEY"},
-		{url: "arn:aws:iam::123:role/x", err: "not an S3 ARN"},
+		{url: "arn:aws:s3:::b", err: "does not name an object"},
+		{url: "arn:aws:iam::123:role/x", err: `names service "iam"`},
 		{url: "arn:aws:s3:us-west-2:123:accesspoint/ap", err: "accesspoint/NAME/object/KEY"},
 	}
 	for _, tt := range tests {

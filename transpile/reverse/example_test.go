@@ -27,6 +27,6 @@ func ExampleReverse() {
 	//       mode: 0644
 	// systemd:
 	//   units:
-	//     - enabled: true
-	//       name: app.service
+	//     - name: app.service
+	//       enabled: true
 }

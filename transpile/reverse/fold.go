@@ -3,11 +3,9 @@ package reverse
 import (
 	"bytes"
 	"compress/gzip"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path"
 	"reflect"
@@ -15,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/vincent-petithory/dataurl"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -136,22 +135,13 @@ func isText(data []byte) bool {
 }
 
 func decodeDataURL(u, compression string) ([]byte, error) {
-	header, payload, ok := strings.Cut(strings.TrimPrefix(u, "data:"), ",")
-	if !ok {
-		return nil, errors.New("data URL without a comma")
-	}
-	var data []byte
-	var err error
-	if strings.HasSuffix(strings.ToLower(header), ";base64") {
-		data, err = base64.StdEncoding.DecodeString(payload)
-	} else {
-		var s string
-		s, err = url.PathUnescape(payload)
-		data = []byte(s)
-	}
+	// The library Ignition and the fetcher decode with, so the folded
+	// text is what the machine would get.
+	du, err := dataurl.DecodeString(u)
 	if err != nil {
 		return nil, err
 	}
+	data := du.Data
 	switch compression {
 	case "":
 		return data, nil

@@ -13,7 +13,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/kindling-dev/kindling/config"
 	"github.com/kindling-dev/kindling/config/report"
@@ -152,6 +151,21 @@ func known() string {
 	return strings.Join(s, ", ")
 }
 
+// SameConfig reports whether two JSON configs say the same thing, as
+// Reverse's own check compares them: the same values, numbers as written,
+// an empty compression the same as none.
+func SameConfig(a, b []byte) (bool, error) {
+	va, err := generic(a)
+	if err != nil {
+		return false, err
+	}
+	vb, err := generic(b)
+	if err != nil {
+		return false, err
+	}
+	return reflect.DeepEqual(va, vb), nil
+}
+
 // generic decodes JSON into maps, lists and json.Numbers, dropping the
 // empty compression the dialect writes for uncompressed contents: absent
 // and "" mean the same to the spec.
@@ -239,6 +253,28 @@ func dropKey(m *yaml.Node, key string) {
 	}
 }
 
+// identityKeys are the keys that say which entry an object is, most
+// telling first (a filesystem's device before its mount path, a LUKS
+// volume's name before its device). The model orders keys alphabetically,
+// as Ignition's does; Butane's documents put the identifying key first
+// (files start with path, users and units with name), so the first of
+// these an object has is moved to its front.
+var identityKeys = []string{"name", "device", "path", "url", "source"}
+
+func leadWithIdentity(m *yaml.Node) {
+	for _, key := range identityKeys {
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if m.Content[i].Value != key {
+				continue
+			}
+			k, v := m.Content[i], m.Content[i+1]
+			copy(m.Content[2:i+2], m.Content[:i])
+			m.Content[0], m.Content[1] = k, v
+			return
+		}
+	}
+}
+
 // node reads one JSON value from the token stream; key is the JSON key it
 // is the value of (modes are written in octal, as people read them).
 func node(dec *json.Decoder, key string) (*yaml.Node, error) {
@@ -271,8 +307,9 @@ func node(dec *json.Decoder, key string) (*yaml.Node, error) {
 			if err != nil {
 				return nil, err
 			}
-			m.Content = append(m.Content, str(snake(k)), v)
+			m.Content = append(m.Content, str(transpile.SnakeKey(k)), v)
 		}
+		leadWithIdentity(m)
 		_, err := dec.Token()
 		return m, err
 	case string:
@@ -294,30 +331,6 @@ func node(dec *json.Decoder, key string) (*yaml.Node, error) {
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}, nil
 	}
 	return nil, fmt.Errorf("unexpected JSON token %v", tok)
-}
-
-// snake writes a JSON key the way the dialect spells it: sshAuthorizedKeys
-// is ssh_authorized_keys; runs of capitals are one word (typeGUID would be
-// type_guid), and sizeMiB, startMiB are the exceptions the dialect fixed.
-func snake(name string) string {
-	switch name {
-	case "sizeMiB":
-		return "size_mib"
-	case "startMiB":
-		return "start_mib"
-	}
-	var b strings.Builder
-	r := []rune(name)
-	for i, c := range r {
-		if unicode.IsUpper(c) {
-			if i > 0 && (!unicode.IsUpper(r[i-1]) || i+1 < len(r) && unicode.IsLower(r[i+1])) {
-				b.WriteByte('_')
-			}
-			c = unicode.ToLower(c)
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }
 
 // firstDifference names the first JSON path where two values differ.

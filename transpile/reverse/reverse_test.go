@@ -139,7 +139,7 @@ func TestFilesDir(t *testing.T) {
 
 func TestSnake(t *testing.T) {
 	for in, want := range map[string]string{"sshAuthorizedKeys": "ssh_authorized_keys", "sizeMiB": "size_mib", "typeGuid": "type_guid", "httpHeaders": "http_headers", "tpm2": "tpm2", "noProxy": "no_proxy"} {
-		if got := snake(in); got != want {
+		if got := transpile.SnakeKey(in); got != want {
 			t.Errorf("%s: %s", in, got)
 		}
 	}
@@ -236,11 +236,6 @@ systemd:
 	if res.Sugar != 2 || strings.Count(y, "with_mount_unit: true") != 2 || !strings.Contains(y, "name: srv.mount") || strings.Contains(y, "var-lib-my\\x2ddata.mount") {
 		t.Fatalf("sugar %d:\n%s", res.Sugar, y)
 	}
-	for in, want := range map[string]string{"/var/lib/my-data": `var-lib-my\x2ddata`, "/": "-", "//a//b/": "a-b", "/.x/y.z": `\x2ex-y.z`} {
-		if got := escapePath(in); got != want {
-			t.Errorf("%s: %s", in, got)
-		}
-	}
 }
 
 func TestFoldAppend(t *testing.T) {
@@ -323,5 +318,51 @@ func TestFoldBootDevice(t *testing.T) {
 	res, err := Reverse([]byte(src), Options{})
 	if err != nil || strings.Contains(string(res.YAML), "boot_device") {
 		t.Fatalf("%v\n%s", err, res.YAML)
+	}
+}
+
+func TestSameConfig(t *testing.T) {
+	base := `{"ignition":{"version":"3.4.0"},"storage":{"files":[{"path":"/a","contents":{"source":"data:,x"}}]}}`
+	for _, c := range []struct {
+		other string
+		same  bool
+	}{
+		{`{"storage":{"files":[{"contents":{"compression":"","source":"data:,x"},"path":"/a"}]},"ignition":{"version":"3.4.0"}}`, true},
+		{`{"ignition":{"version":"3.4.0"},"storage":{"files":[{"path":"/a","contents":{"source":"data:,x","compression":"gzip"}}]}}`, false},
+		{`{"ignition":{"version":"3.4.0"},"storage":{"files":[{"path":"/b","contents":{"source":"data:,x"}}]}}`, false},
+	} {
+		if got, err := SameConfig([]byte(base), []byte(c.other)); err != nil || got != c.same {
+			t.Errorf("%s: same = %v, %v; want %v", c.other, got, err, c.same)
+		}
+	}
+	if _, err := SameConfig([]byte(base), []byte("{")); err == nil {
+		t.Error("bad JSON compared")
+	}
+}
+
+// TestIdentityKeyFirst: each entry starts with the key that identifies
+// it, as Butane's documents write them; the rest keeps the model's order.
+func TestIdentityKeyFirst(t *testing.T) {
+	src := `{"ignition":{"version":"3.4.0"},
+"passwd":{"users":[{"groups":["wheel"],"name":"core"}]},
+"storage":{"files":[{"group":{"name":"g"},"overwrite":true,"path":"/a","contents":{"compression":"gzip","source":"https://e.com/x"}}],
+"filesystems":[{"device":"/dev/vdb","format":"xfs","path":"/srv"}],
+"luks":[{"device":"/dev/vdc","name":"data","clevis":{"tang":[{"thumbprint":"t","url":"http://t"}]}}]}}`
+	res, err := Reverse([]byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := string(res.YAML)
+	for _, want := range []string{
+		"- name: core\n      groups:",
+		"- path: /a\n      group:\n        name: g\n      overwrite: true",
+		"source: https://e.com/x\n        compression: gzip",
+		"- device: /dev/vdb\n      format: xfs\n      path: /srv",
+		"- name: data\n      clevis:",
+		"- url: http://t\n            thumbprint: t",
+	} {
+		if !strings.Contains(y, want) {
+			t.Errorf("YAML lacks %q:\n%s", want, y)
+		}
 	}
 }

@@ -1,10 +1,9 @@
 package reverse
 
 import (
-	"fmt"
 	"reflect"
-	"strings"
 
+	"github.com/coreos/go-systemd/v22/unit"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -120,38 +119,12 @@ func mountUnitName(fs *yaml.Node) string {
 	}
 	if format.Value == "swap" {
 		if dev := lookup(fs, "device"); dev != nil {
-			return escapePath(dev.Value) + ".swap"
+			return unit.UnitNamePathEscape(dev.Value) + ".swap"
 		}
 		return ""
 	}
 	if p := lookup(fs, "path"); p != nil {
-		return escapePath(p.Value) + ".mount"
+		return unit.UnitNamePathEscape(p.Value) + ".mount"
 	}
 	return ""
-}
-
-// escapePath is systemd's path escaping (systemd-escape --path): slashes
-// at the ends dropped, inner runs of them one "-", and bytes outside
-// [A-Za-z0-9:_.] (and a leading ".") as \xNN.
-func escapePath(p string) string {
-	parts := strings.FieldsFunc(p, func(r rune) bool { return r == '/' })
-	if len(parts) == 0 {
-		return "-"
-	}
-	var b strings.Builder
-	for i, part := range parts {
-		if i > 0 {
-			b.WriteByte('-')
-		}
-		for k := 0; k < len(part); k++ {
-			c := part[k]
-			plain := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == ':' || c == '_' || c == '.'
-			if !plain || i == 0 && k == 0 && c == '.' {
-				fmt.Fprintf(&b, `\x%02x`, c)
-			} else {
-				b.WriteByte(c)
-			}
-		}
-	}
-	return b.String()
 }
