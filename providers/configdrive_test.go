@@ -12,19 +12,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kindling-dev/kindling/internal/testutil"
 )
 
-func needRoot(t *testing.T, tools ...string) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root for loop devices and mount")
-	}
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed (scripts/deps.sh disks)", tool)
-		}
-	}
-}
+// needRoot skips without root or one of tools.
+var needRoot = testutil.NeedRoot
 
 func sh(t *testing.T, name string, args ...string) string {
 	t.Helper()
@@ -33,24 +26,6 @@ func sh(t *testing.T, name string, args ...string) string {
 		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
 	}
 	return strings.TrimSpace(string(out))
-}
-
-// loop attaches img and detaches it when the test ends.
-func loop(t *testing.T, img string) string {
-	dev := sh(t, "losetup", "--find", "--show", img)
-	t.Cleanup(func() { exec.Command("losetup", "-d", dev).Run() })
-	return dev
-}
-
-// kernelHas reports whether the running kernel mounts fstype.
-func kernelHas(fstype string) bool {
-	b, _ := os.ReadFile("/proc/filesystems")
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.TrimSpace(strings.TrimPrefix(line, "nodev")) == fstype {
-			return true
-		}
-	}
-	return false
 }
 
 // drive makes a filesystem labelled label holding files, attached to a
@@ -64,7 +39,7 @@ func drive(t *testing.T, fstype, label string, files map[string]string) string {
 		os.MkdirAll(filepath.Dir(p), 0o755)
 		os.WriteFile(p, []byte(data), 0o644)
 	}
-	if !kernelHas(fstype) {
+	if !testutil.KernelHas("filesystems", fstype) {
 		t.Logf("kernel cannot mount %s; using ext4 for the %s drive", fstype, label)
 		fstype = "ext4"
 	}
@@ -85,7 +60,7 @@ func drive(t *testing.T, fstype, label string, files map[string]string) string {
 		sh(t, "truncate", "-s", "8M", img)
 		sh(t, "mkfs.ext4", "-q", "-L", label, "-d", dir, img)
 	}
-	return loop(t, img)
+	return testutil.AttachLoop(t, img)
 }
 
 // only finds dev, for whichever label: tests must not pick up another
@@ -115,15 +90,7 @@ func TestConfigDrives(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.platform, func(t *testing.T) {
 			got, err := fetch(t, c.platform, &FetchContext{FindDrive: only(c.dev)})
-			if c.wantErr != nil {
-				if !errors.Is(err, c.wantErr) {
-					t.Fatalf("err = %v, want %v", err, c.wantErr)
-				}
-				return
-			}
-			if err != nil || string(got) != userData {
-				t.Fatalf("got %q, %v", got, err)
-			}
+			checkFetched(t, got, err, userData, c.wantErr, false)
 		})
 	}
 	t.Run("no drive", func(t *testing.T) {

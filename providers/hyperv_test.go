@@ -1,7 +1,6 @@
 package providers
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -47,20 +46,7 @@ func TestHyperV(t *testing.T) {
 			root := t.TempDir()
 			writePool(t, root, c.recs...)
 			got, err := fetch(t, "hyperv", &FetchContext{Root: root})
-			switch {
-			case c.wantErr != nil:
-				if !errors.Is(err, c.wantErr) {
-					t.Fatalf("err = %v", err)
-				}
-			case c.anyErr:
-				if err == nil {
-					t.Fatal("expected an error")
-				}
-			default:
-				if err != nil || string(got) != c.want {
-					t.Fatalf("got %q, %v", got, err)
-				}
-			}
+			checkFetched(t, got, err, c.want, c.wantErr, c.anyErr)
 		})
 	}
 	if _, err := fetch(t, "hyperv", &FetchContext{Root: t.TempDir(), DriveWait: 200 * time.Millisecond}); err == nil {

@@ -1,11 +1,9 @@
 package providers
 
 import (
-	"fmt"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"testing"
 	"time"
 )
@@ -18,24 +16,7 @@ const netnsHelperEnv = "KINDLING_PROVIDERS_NETNS_HELPER"
 // re-running the test binary there.
 func TestAWSInNetworkNamespace(t *testing.T) {
 	t.Parallel()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root for network namespaces")
-	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("ip (iproute2) not installed")
-	}
-	ns := fmt.Sprintf("kindling-providers-%d", os.Getpid())
-	sh(t, "ip", "netns", "add", ns)
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
-	sh(t, "ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up")
-	sh(t, "ip", "netns", "exec", ns, "ip", "addr", "add", "169.254.169.254/32", "dev", "lo")
-	cmd := exec.Command("ip", "netns", "exec", ns, os.Args[0], "-test.run=^TestNetnsHelper$", "-test.v")
-	cmd.Env = append(os.Environ(), netnsHelperEnv+"=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("helper in namespace failed: %v\n%s", err, out)
-	}
-	t.Logf("%s", out)
+	runInNetns(t, "^TestNetnsHelper$", netnsHelperEnv, "169.254.169.254/32")
 }
 
 // TestNetnsHelper is the part that runs inside the namespace.

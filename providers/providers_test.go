@@ -158,27 +158,31 @@ func TestMetadataFailures(t *testing.T) {
 			}))
 			defer srv.Close()
 			got, err := fetch(t, c.platform, testContext(srv))
-			switch {
-			case c.wantErr != nil:
-				if !errors.Is(err, c.wantErr) {
-					t.Fatalf("err = %v, want %v", err, c.wantErr)
-				}
-			case c.anyErr:
-				if err == nil {
-					t.Fatalf("expected an error, got %q", got)
-				}
-				if n.Load() > 4 {
-					t.Fatalf("%d requests, more than MaxAttempts", n.Load())
-				}
-			default:
-				if err != nil {
-					t.Fatal(err)
-				}
-				if string(got) != userData {
-					t.Fatalf("got %q", got)
-				}
+			checkFetched(t, got, err, userData, c.wantErr, c.anyErr)
+			if c.anyErr && n.Load() > 4 {
+				t.Fatalf("%d requests, more than MaxAttempts", n.Load())
 			}
 		})
+	}
+}
+
+// checkFetched asserts a provider's fetch ended as a case wants: with an
+// error matching wantErr, with any error (anyErr), or with want.
+func checkFetched(t *testing.T, got []byte, err error, want string, wantErr error, anyErr bool) {
+	t.Helper()
+	switch {
+	case wantErr != nil:
+		if !errors.Is(err, wantErr) {
+			t.Fatalf("err = %v, want %v", err, wantErr)
+		}
+	case anyErr:
+		if err == nil {
+			t.Fatalf("expected an error, got %q", got)
+		}
+	case err != nil:
+		t.Fatal(err)
+	case string(got) != want:
+		t.Fatalf("got %q, want %q", got, want)
 	}
 }
 
@@ -243,23 +247,7 @@ func TestAWS(t *testing.T) {
 			srv := httptest.NewServer(c.imds)
 			defer srv.Close()
 			got, err := fetch(t, "aws", testContext(srv))
-			switch {
-			case c.wantErr != nil:
-				if !errors.Is(err, c.wantErr) {
-					t.Fatalf("err = %v, want %v", err, c.wantErr)
-				}
-			case c.anyErr:
-				if err == nil {
-					t.Fatalf("expected an error, got %q", got)
-				}
-			default:
-				if err != nil {
-					t.Fatal(err)
-				}
-				if string(got) != c.want {
-					t.Fatalf("got %q", got)
-				}
-			}
+			checkFetched(t, got, err, c.want, c.wantErr, c.anyErr)
 			if c.imds.puts.Load() == 0 {
 				t.Error("no IMDSv2 token was requested")
 			}

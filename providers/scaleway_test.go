@@ -1,7 +1,6 @@
 package providers
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -82,13 +81,7 @@ func TestScaleway(t *testing.T) {
 			srv := httptest.NewServer(c.fake)
 			defer srv.Close()
 			got, err := fetch(t, "scaleway", testContext(srv))
-			if c.wantErr != nil {
-				if !errors.Is(err, c.wantErr) {
-					t.Fatalf("err = %v, want %v", err, c.wantErr)
-				}
-			} else if err != nil || string(got) != userData {
-				t.Fatalf("got %q, %v", got, err)
-			}
+			checkFetched(t, got, err, userData, c.wantErr, false)
 			if n := c.fake.requests.Load(); n != c.requests {
 				t.Errorf("%d requests, want %d", n, c.requests)
 			}

@@ -41,20 +41,7 @@ func TestVMwareGuestinfo(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			got, err := fetch(t, "vmware", &FetchContext{guestinfo: func(k string) (string, error) { return c.vars[k], nil }})
-			switch {
-			case c.wantErr != nil:
-				if !errors.Is(err, c.wantErr) {
-					t.Fatalf("err = %v", err)
-				}
-			case c.anyErr:
-				if err == nil {
-					t.Fatalf("expected an error, got %q", got)
-				}
-			default:
-				if err != nil || string(got) != c.want {
-					t.Fatalf("got %q, %v", got, err)
-				}
-			}
+			checkFetched(t, got, err, c.want, c.wantErr, c.anyErr)
 		})
 	}
 }

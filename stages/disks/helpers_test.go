@@ -3,54 +3,37 @@ package disks
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kindling-dev/kindling/config"
 	"github.com/kindling-dev/kindling/internal/resource"
+	"github.com/kindling-dev/kindling/internal/testutil"
 	"github.com/kindling-dev/kindling/stages"
 )
 
-var allVersions = []string{"3.0.0", "3.1.0", "3.2.0", "3.3.0", "3.4.0", "3.5.0", "3.6.0"}
+// allVersions are the stable spec versions.
+var allVersions = testutil.StableVersions()
+
+// The skips and the loop disks are the ones every disk test shares.
+var (
+	needMD    = testutil.NeedMD
+	needDM    = testutil.NeedDM
+	kernelHas = testutil.KernelHas
+)
 
 // needLoop skips tests that need root and loop devices.
 func needLoop(tb testing.TB) {
 	tb.Helper()
-	if os.Geteuid() != 0 {
-		tb.Skip("needs root (loop devices)")
-	}
-	if _, err := exec.LookPath("losetup"); err != nil {
-		tb.Skip("losetup unavailable")
-	}
+	testutil.NeedRoot(tb, "losetup")
 }
 
-// loopDisk makes a sparse image of sizeMiB and attaches it with partition
-// scanning; it is detached in cleanup even when the test fails.
+// loopDisk attaches a blank disk of sizeMiB with partition scanning.
 func loopDisk(tb testing.TB, sizeMiB int) string {
 	tb.Helper()
-	img := filepath.Join(tb.TempDir(), "disk.img")
-	if out, err := exec.Command("truncate", "-s", fmt.Sprintf("%dM", sizeMiB), img).CombinedOutput(); err != nil {
-		tb.Fatalf("truncate: %v: %s", err, out)
-	}
-	out, err := exec.Command("losetup", "-P", "--show", "-f", img).CombinedOutput()
-	if err != nil {
-		tb.Skipf("losetup unavailable: %v: %s", err, out)
-	}
-	dev := strings.TrimSpace(string(out))
-	tb.Cleanup(func() {
-		for i := 0; i < 20; i++ {
-			if exec.Command("losetup", "-d", dev).Run() == nil {
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		tb.Errorf("could not detach %s", dev)
-	})
-	return dev
+	return testutil.LoopDisk(tb, int64(sizeMiB)<<20, 0)
 }
 
 // sh runs a command and returns its combined output, failing the test on
@@ -112,36 +95,5 @@ func mustFail(tb testing.TB, err error, want ...string) {
 		if !strings.Contains(err.Error(), w) {
 			tb.Fatalf("error %q does not mention %q", err, w)
 		}
-	}
-}
-
-// kernelHas says whether /proc/FILE lists word (filesystems, misc devices).
-func kernelHas(file, word string) bool {
-	data, err := os.ReadFile("/proc/" + file)
-	if err != nil {
-		return false
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) > 0 && f[len(f)-1] == word {
-			return true
-		}
-	}
-	return false
-}
-
-// needMD skips when the kernel has no md (RAID) driver.
-func needMD(tb testing.TB) {
-	tb.Helper()
-	if _, err := os.Stat("/proc/mdstat"); err != nil {
-		tb.Skip("the kernel has no md driver (/proc/mdstat missing): cannot test RAID here")
-	}
-}
-
-// needDM skips when the kernel has no device-mapper (LUKS cannot be opened).
-func needDM(tb testing.TB) {
-	tb.Helper()
-	if !kernelHas("misc", "device-mapper") {
-		tb.Skip("the kernel has no device-mapper (/proc/misc): cannot open LUKS volumes here")
 	}
 }

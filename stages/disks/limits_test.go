@@ -9,34 +9,8 @@ import (
 	"testing"
 
 	"github.com/kindling-dev/kindling/config"
+	"github.com/kindling-dev/kindling/internal/testutil"
 )
-
-// loopDiskSector is loopDisk with a logical sector size (4096 for a 4Kn
-// disk) and a size in KiB, so tiny disks can be made too.
-func loopDiskSector(tb testing.TB, sizeKiB, sectorSize int) string {
-	tb.Helper()
-	img := tb.TempDir() + "/disk.img"
-	if out, err := exec.Command("truncate", "-s", fmt.Sprintf("%dK", sizeKiB), img).CombinedOutput(); err != nil {
-		tb.Fatalf("truncate: %v: %s", err, out)
-	}
-	out, err := exec.Command("losetup", "-P", "--show", "-f", "--sector-size", fmt.Sprint(sectorSize), img).CombinedOutput()
-	if err != nil {
-		tb.Skipf("losetup --sector-size %d unavailable: %v: %s", sectorSize, err, out)
-	}
-	dev := strings.TrimSpace(string(out))
-	tb.Cleanup(func() { detach(tb, dev) })
-	return dev
-}
-
-func detach(tb testing.TB, dev string) {
-	for i := 0; i < 20; i++ {
-		if exec.Command("losetup", "-d", dev).Run() == nil {
-			return
-		}
-		exec.Command("sleep", "0.1").Run()
-	}
-	tb.Errorf("could not detach %s", dev)
-}
 
 // dump is the disk's table as `sfdisk --dump` prints it, or the hash of
 // its first MiB when it has none (a tiny or blank disk).
@@ -150,7 +124,7 @@ func TestPartitionTinyDisk(t *testing.T) {
 		{512, "no free space left on the disk"},
 	} {
 		t.Run(fmt.Sprintf("%dKiB", c.kib), func(t *testing.T) {
-			dev := loopDiskSector(t, c.kib, 512)
+			dev := testutil.LoopDisk(t, int64(c.kib)<<10, 512)
 			before := dump(t, dev)
 			_, err := runStage(t, parse(t, "3.4.0", fmt.Sprintf(`{"disks":[{"device":%q,"wipeTable":true,"partitions":[{"label":"x"}]}]}`, dev)))
 			mustFail(t, err, "storage.disks.0", c.want)
@@ -165,7 +139,7 @@ func TestPartitionTinyDisk(t *testing.T) {
 // become 256 sectors, and the limits are still in MiB.
 func TestPartition4Kn(t *testing.T) {
 	needLoop(t)
-	dev := loopDiskSector(t, 64*1024, 4096)
+	dev := testutil.LoopDisk(t, 64<<20, 4096)
 	if got := strings.TrimSpace(sh(t, "blockdev", "--getss", dev)); got != "4096" {
 		t.Skipf("loop device sector size is %s, not 4096", got)
 	}

@@ -13,20 +13,16 @@ import (
 
 	"github.com/kindling-dev/kindling/config"
 	"github.com/kindling-dev/kindling/internal/resource"
+	"github.com/kindling-dev/kindling/internal/testutil"
 	"github.com/kindling-dev/kindling/stages"
 )
 
-var allVersions = []string{"3.0.0", "3.1.0", "3.2.0", "3.3.0", "3.4.0", "3.5.0", "3.6.0"}
-
-// versionsSince lists the spec versions that can express a feature.
-func versionsSince(v string) []string {
-	for i, x := range allVersions {
-		if x == v {
-			return allVersions[i:]
-		}
-	}
-	panic("unknown version " + v)
-}
+// allVersions are the stable spec versions; versionsSince those that can
+// express a feature.
+var (
+	allVersions   = testutil.StableVersions()
+	versionsSince = testutil.VersionsSince
+)
 
 // newRoot makes a minimal target root: the account databases useradd
 // needs, with root, a "svc" user (uid 900) and group "svcgrp" (gid 901).
@@ -38,27 +34,7 @@ func newRoot(t testing.TB) string {
 // fillRoot gives dir the few files of a target root the stage reads.
 func fillRoot(t testing.TB, dir string) string {
 	t.Helper()
-	files := map[string]string{
-		"etc/passwd":     "root:x:0:0:root:/root:/bin/sh\nsvc:x:900:900::/var/lib/svc:/bin/false\n",
-		"etc/group":      "root:x:0:\nsvc:x:900:\nsvcgrp:x:901:\n",
-		"etc/shadow":     "root:*:19000:0:99999:7:::\nsvc:!:19000::::::\n",
-		"etc/gshadow":    "root:*::\nsvc:!::\nsvcgrp:!::\n",
-		"etc/login.defs": "UID_MIN 1000\nUID_MAX 60000\nGID_MIN 1000\nGID_MAX 60000\nSYS_UID_MIN 100\nSYS_UID_MAX 999\nSYS_GID_MIN 100\nSYS_GID_MAX 999\n",
-	}
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		mode := os.FileMode(0o644)
-		if strings.Contains(name, "shadow") {
-			mode = 0o600
-		}
-		if err := os.WriteFile(p, []byte(body), mode); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return testutil.FillRoot(t, dir, nil)
 }
 
 // apply parses a config body (everything but the version) for version and

@@ -10,33 +10,15 @@ import (
 	"testing"
 
 	"github.com/kindling-dev/kindling/config"
+	"github.com/kindling-dev/kindling/internal/testutil"
 	"github.com/kindling-dev/kindling/stages"
 )
 
-// loopExt4 makes a small ext4 image on a loop device and returns the
-// device; cleanup detaches it.
+// loopExt4 makes a small ext4 filesystem on a loop device and returns
+// the device; cleanup detaches it.
 func loopExt4(t *testing.T) string {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root for loop devices")
-	}
-	img := filepath.Join(t.TempDir(), "fs.img")
-	if err := os.WriteFile(img, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(img, 16<<20); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("mkfs.ext4", "-q", "-F", img).CombinedOutput(); err != nil {
-		t.Fatalf("mkfs.ext4: %v: %s", err, out)
-	}
-	out, err := exec.Command("losetup", "--find", "--show", img).Output()
-	if err != nil {
-		t.Fatalf("losetup: %v", err)
-	}
-	dev := strings.TrimSpace(string(out))
-	t.Cleanup(func() { exec.Command("losetup", "-d", dev).Run() })
-	return dev
+	return testutil.LoopExt4(t, 16<<20)
 }
 
 func parse(t *testing.T, version, storage string) *config.Config {

@@ -5,35 +5,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
-	"time"
+
+	"github.com/kindling-dev/kindling/internal/testutil"
 )
 
 // loopDisk attaches a sparse image of sizeMiB with the given logical
 // sector size, with a GPT partition of 8 MiB, and detaches it in cleanup.
 func loopDisk(t *testing.T, sizeMiB, sectorSize int) string {
 	t.Helper()
-	if _, err := exec.LookPath("losetup"); err != nil {
-		t.Skip("losetup unavailable")
-	}
-	img := filepath.Join(t.TempDir(), "disk.img")
-	if err := os.WriteFile(img, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(img, int64(sizeMiB)<<20); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("losetup", "-P", "--show", "-f", "--sector-size", fmt.Sprint(sectorSize), img).CombinedOutput()
-	if err != nil {
-		t.Skipf("losetup: %v: %s", err, out)
-	}
-	dev := strings.TrimSpace(string(out))
-	t.Cleanup(func() {
-		for i := 0; i < 20 && exec.Command("losetup", "-d", dev).Run() != nil; i++ {
-			time.Sleep(100 * time.Millisecond)
-		}
-	})
+	dev := testutil.LoopDisk(t, int64(sizeMiB)<<20, sectorSize)
 	if out, err := exec.Command("sh", "-c", `echo 'label: gpt
 size=8MiB, name=old' | sfdisk -q "$0" && partx -u "$0"`, dev).CombinedOutput(); err != nil {
 		t.Fatalf("sfdisk: %v: %s", err, out)

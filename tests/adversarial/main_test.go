@@ -17,32 +17,18 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kindling-dev/kindling/internal/testutil"
 )
 
 // The binaries under test, built once in TestMain.
 var provision, transpile string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "kindling-adversarial-*")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	provision = filepath.Join(dir, "provision")
-	transpile = filepath.Join(dir, "transpile")
-	for bin, pkg := range map[string]string{provision: "./cmd/provision", transpile: "./cmd/transpile"} {
-		build := exec.Command("go", "build", "-o", bin, pkg)
-		build.Dir = "../.." // the repository root
-		build.Stdout, build.Stderr = os.Stdout, os.Stderr
-		if err := build.Run(); err != nil {
-			fmt.Fprintln(os.Stderr, "building", pkg+":", err)
-			os.RemoveAll(dir)
-			os.Exit(1)
-		}
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	testutil.RunWithCommands(m, map[string]*string{
+		"github.com/kindling-dev/kindling/cmd/provision": &provision,
+		"github.com/kindling-dev/kindling/cmd/transpile": &transpile,
+	})
 }
 
 // result of one run of a binary.
@@ -123,12 +109,8 @@ func (r result) boundedMem(t *testing.T, maxMiB int64) {
 	}
 }
 
-func needRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root")
-	}
-}
+// needRoot skips a test that needs root.
+var needRoot = testutil.NeedRoot
 
 // writeFile writes data to a new file in a temp dir and returns its path.
 func writeFile(t *testing.T, name string, data []byte) string {
@@ -150,23 +132,7 @@ func config(v, body string) []byte {
 // stage reads.
 func newRoot(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "root")
-	for name, body := range map[string]string{
-		"etc/passwd":     "root:x:0:0:root:/root:/bin/sh\n",
-		"etc/group":      "root:x:0:\n",
-		"etc/shadow":     "root:*:19000:0:99999:7:::\n",
-		"etc/gshadow":    "root:*::\n",
-		"etc/login.defs": "UID_MIN 1000\nUID_MAX 60000\nGID_MIN 1000\nGID_MAX 60000\n",
-	} {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return testutil.NewRoot(t, nil)
 }
 
 // applyFiles runs `provision apply` (files stage, no disks) of cfg on root.

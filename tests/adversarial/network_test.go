@@ -6,7 +6,6 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -16,8 +15,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/pin/tftp/v3"
 
 	"github.com/kindling-dev/kindling/internal/testutil"
 )
@@ -201,7 +198,7 @@ func TestGzipBombInAFile(t *testing.T) {
 	extra := fmt.Sprintf(`,"compression":"gzip","verification":{"hash":"sha512-%x"}`, other)
 	for name, source := range map[string]string{
 		"http":     srv.url + "/bomb.gz",
-		"tftp":     "tftp://" + startTFTP(t, "bomb.gz", bomb) + "/bomb.gz",
+		"tftp":     "tftp://" + testutil.TFTPServer(t, map[string][]byte{"bomb.gz": bomb}) + "/bomb.gz",
 		"data URL": "data:;base64," + base64.StdEncoding.EncodeToString(bomb),
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -250,31 +247,4 @@ func fetchStage(t *testing.T, cfg []byte) result {
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
-}
-
-// startTFTP serves one file over TFTP on 127.0.0.1 and returns host:port.
-func startTFTP(t *testing.T, name string, data []byte) string {
-	t.Helper()
-	srv := tftp.NewServer(func(asked string, rf io.ReaderFrom) error {
-		if strings.TrimPrefix(asked, "/") != name {
-			return fmt.Errorf("file %q not found", asked)
-		}
-		_, err := rf.ReadFrom(bytes.NewReader(data))
-		return err
-	}, nil)
-	srv.SetTimeout(2 * time.Second)
-	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		srv.Serve(conn)
-	}()
-	t.Cleanup(func() {
-		srv.Shutdown()
-		<-done
-	})
-	return conn.LocalAddr().String()
 }

@@ -2,48 +2,18 @@ package blackbox
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/kindling-dev/kindling/internal/testutil"
 )
 
-// loopDisk attaches a sparse image of sizeMiB with partition scanning and
-// detaches it in cleanup, even when the test fails.
+// loopDisk attaches a blank sparse disk of sizeMiB with partition
+// scanning and detaches it in cleanup, even when the test fails.
 func loopDisk(t *testing.T, sizeMiB int) string {
 	t.Helper()
-	if _, err := exec.LookPath("losetup"); err != nil {
-		t.Skip("losetup unavailable")
-	}
-	img := filepath.Join(t.TempDir(), "disk.img")
-	if err := os.Truncate(createEmpty(t, img), int64(sizeMiB)<<20); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("losetup", "-P", "--show", "-f", img).CombinedOutput()
-	if err != nil {
-		t.Skipf("losetup unavailable: %v: %s", err, out)
-	}
-	dev := strings.TrimSpace(string(out))
-	t.Cleanup(func() {
-		for i := 0; i < 20; i++ {
-			if exec.Command("losetup", "-d", dev).Run() == nil {
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		t.Errorf("could not detach %s", dev)
-	})
-	return dev
-}
-
-func createEmpty(t *testing.T, p string) string {
-	t.Helper()
-	if err := os.WriteFile(p, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return testutil.LoopDisk(t, int64(sizeMiB)<<20, 0)
 }
 
 func probe(t *testing.T, dev string) string {

@@ -18,47 +18,26 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kindling-dev/kindling/internal/testutil"
 )
 
 // provision is the binary under test, built once in TestMain.
 var provision string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "kindling-blackbox-*")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	provision = filepath.Join(dir, "provision")
-	build := exec.Command("go", "build", "-o", provision, "github.com/kindling-dev/kindling/cmd/provision")
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building provision:", err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	testutil.RunWithCommands(m, map[string]*string{"github.com/kindling-dev/kindling/cmd/provision": &provision})
 }
 
-var allVersions = []string{"3.0.0", "3.1.0", "3.2.0", "3.3.0", "3.4.0", "3.5.0", "3.6.0"}
+// allVersions are the stable spec versions; versionsSince those that can
+// express a feature.
+var (
+	allVersions   = testutil.StableVersions()
+	versionsSince = testutil.VersionsSince
+)
 
-func versionsSince(v string) []string {
-	for i, x := range allVersions {
-		if x == v {
-			return allVersions[i:]
-		}
-	}
-	panic("unknown version " + v)
-}
-
-func needRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root")
-	}
-}
+// needRoot skips a test that needs root.
+var needRoot = testutil.NeedRoot
 
 // result of one provision run.
 type result struct {
@@ -70,9 +49,16 @@ type result struct {
 func run(t *testing.T, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(provision, args...)
+	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET=")
+	return runCmd(t, cmd)
+}
+
+// runCmd runs cmd with its stdout and stderr together in the result,
+// killing it after 2 minutes: a hang fails the test.
+func runCmd(t *testing.T, cmd *exec.Cmd) result {
+	t.Helper()
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET=")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +69,7 @@ func run(t *testing.T, args ...string) result {
 	case <-time.After(2 * time.Minute):
 		cmd.Process.Kill()
 		<-done
-		t.Fatalf("provision %v did not finish in 2 minutes:\n%s", args, out.String())
+		t.Fatalf("%v did not finish in 2 minutes:\n%s", cmd.Args, out.String())
 	}
 	return result{code: cmd.ProcessState.ExitCode(), output: out.String()}
 }
@@ -112,35 +98,16 @@ func apply(t *testing.T, root, cfg string) string {
 }
 
 // newRoot makes a minimal target root with the account databases
-// useradd --root needs: root, a "svc" user (900) and a "svcgrp" group (901).
+// useradd --root needs (testutil.FillRoot: root, a "svc" user (900), a
+// "svcgrp" group (901), "sudo"), a skeleton and stock units to enable.
 func newRoot(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "root")
-	files := map[string]string{
-		"etc/passwd":        "root:x:0:0:root:/root:/bin/sh\nsvc:x:900:900::/var/lib/svc:/bin/false\n",
-		"etc/group":         "root:x:0:\nsudo:x:27:\nsvc:x:900:\nsvcgrp:x:901:\n",
-		"etc/shadow":        "root:*:19000:0:99999:7:::\nsvc:!:19000::::::\n",
-		"etc/gshadow":       "root:*::\nsudo:*::\nsvc:!::\nsvcgrp:!::\n",
-		"etc/login.defs":    "UID_MIN 1000\nUID_MAX 60000\nGID_MIN 1000\nGID_MAX 60000\nSYS_UID_MIN 100\nSYS_UID_MAX 999\nSYS_GID_MIN 100\nSYS_GID_MAX 999\n",
+	return testutil.NewRoot(t, map[string]string{
 		"etc/skel/.profile": "# skel\n",
 		"usr/lib/systemd/system/stock.service": "[Unit]\nDescription=stock\n[Service]\nExecStart=/bin/true\n" +
 			"[Install]\nWantedBy=multi-user.target\nRequiredBy=important.target\nAlias=stock-alias.service\n",
 		"usr/lib/systemd/system/getty@.service": "[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=getty.target\nDefaultInstance=tty1\n",
-	}
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		mode := os.FileMode(0o644)
-		if strings.Contains(name, "shadow") {
-			mode = 0o600
-		}
-		if err := os.WriteFile(p, []byte(body), mode); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	})
 }
 
 // dataURL encodes s as a percent-encoded data: URL.

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kindling-dev/kindling/internal/testutil"
 )
 
 const blsEntry = "title Debian\nversion 6.1\nlinux /vmlinuz\noptions root=/dev/vda1 ro quiet\ninitrd /initrd.img\n"
@@ -110,18 +112,7 @@ func TestStageWithoutCacheFails(t *testing.T) {
 
 func TestMountAndUmountCommands(t *testing.T) {
 	needRoot(t)
-	img := filepath.Join(t.TempDir(), "var.img")
-	os.WriteFile(img, nil, 0o600)
-	os.Truncate(img, 16<<20)
-	if out, err := exec.Command("mkfs.ext4", "-q", "-F", img).CombinedOutput(); err != nil {
-		t.Fatalf("mkfs.ext4: %v %s", err, out)
-	}
-	out, err := exec.Command("losetup", "--find", "--show", img).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dev := strings.TrimSpace(string(out))
-	defer exec.Command("losetup", "-d", dev).Run()
+	dev := testutil.LoopExt4(t, 16<<20)
 
 	root := newRoot(t)
 	c := cache(t, "3.6.0", fmt.Sprintf(`,"storage":{

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -89,15 +88,13 @@ func fleetButaneDocs(t *testing.T) [][]byte {
 		t.Skipf("go env: %v", err)
 	}
 	dir := filepath.Join(strings.TrimSpace(string(out)), "github.com", "coreos", "butane@v0.29.0", "docs")
-	pages, _ := filepath.Glob(filepath.Join(dir, "*.md"))
+	pages := markdownPages(t, dir)
 	if len(pages) == 0 {
 		t.Skipf("no Butane docs in %s", dir)
 	}
-	fence := regexp.MustCompile("(?s)```ya?ml\n(.*?)```")
 	var docs [][]byte
 	for _, p := range pages {
-		text, _ := os.ReadFile(p)
-		for _, m := range fence.FindAllSubmatch(text, -1) {
+		for _, m := range yamlFence.FindAllSubmatch(p.text, -1) {
 			if bytes.Contains(m[1], []byte("variant:")) {
 				docs = append(docs, m[1])
 			}

@@ -347,19 +347,14 @@ var yamlFence = regexp.MustCompile("(?s)```ya?ml\n(.*?)```")
 // variant, with a files directory holding stand-ins for their local files.
 func butaneDocSamples(t testing.TB) []sample {
 	dir := filepath.Join(butaneDir(t), "docs")
-	pages, _ := filepath.Glob(filepath.Join(dir, "*.md"))
 	files, _ := filepath.Abs(filepath.Join("testdata", "transpile", "docfiles"))
 	var out []sample
-	for _, page := range pages {
-		text, err := os.ReadFile(page)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, m := range yamlFence.FindAllSubmatch(text, -1) {
+	for _, page := range markdownPages(t, dir) {
+		for i, m := range yamlFence.FindAllSubmatch(page.text, -1) {
 			if !bytes.Contains(m[1], []byte("variant:")) {
 				continue
 			}
-			out = append(out, sample{name: fmt.Sprintf("butane-docs/%s#%d", filepath.Base(page), i), src: m[1], filesDir: files})
+			out = append(out, sample{name: fmt.Sprintf("butane-docs/%s#%d", page.name, i), src: m[1], filesDir: files})
 		}
 	}
 	return out
@@ -535,16 +530,11 @@ func TestTranspileDiffButaneDocs(t *testing.T) {
 // Butane gives too.
 func TestTranspileDiffOwnDocs(t *testing.T) {
 	dir := filepath.Join(repoRoot(t), "docs", "transpile")
-	pages, _ := filepath.Glob(filepath.Join(dir, "*.md"))
 	var samples []sample
-	for _, page := range pages {
-		text, err := os.ReadFile(page)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, m := range yamlFence.FindAllSubmatch(text, -1) {
+	for _, page := range markdownPages(t, dir) {
+		for i, m := range yamlFence.FindAllSubmatch(page.text, -1) {
 			if bytes.Contains(m[1], []byte("variant:")) {
-				samples = append(samples, sample{name: fmt.Sprintf("docs/transpile/%s#%d", filepath.Base(page), i), src: m[1], filesDir: filepath.Join(dir, "files")})
+				samples = append(samples, sample{name: fmt.Sprintf("docs/transpile/%s#%d", page.name, i), src: m[1], filesDir: filepath.Join(dir, "files")})
 			}
 		}
 	}

@@ -89,6 +89,27 @@ func wildConfigsDirErr() (string, error) {
 	return dir, err
 }
 
+// mdPage is one Markdown page: its file name and its text.
+type mdPage struct {
+	name string
+	text []byte
+}
+
+// markdownPages reads every Markdown page in dir, in name order.
+func markdownPages(t testing.TB, dir string) []mdPage {
+	t.Helper()
+	paths, _ := filepath.Glob(filepath.Join(dir, "*.md"))
+	pages := make([]mdPage, 0, len(paths))
+	for _, p := range paths {
+		text, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, mdPage{filepath.Base(p), text})
+	}
+	return pages
+}
+
 // codeBlocks returns the fenced code blocks of a markdown text whose info
 // string is lang.
 func codeBlocks(md, lang string) []string {
@@ -115,16 +136,11 @@ func looksLikeConfig(s string) bool {
 
 func ignitionDocInputs(t testing.TB) []validateInput {
 	dir := filepath.Join(moduleDir(t, "github.com/coreos/ignition/v2"), "docs")
-	files, _ := filepath.Glob(filepath.Join(dir, "*.md"))
 	var out []validateInput
-	for _, f := range files {
-		md, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, b := range codeBlocks(string(md), "json") {
+	for _, page := range markdownPages(t, dir) {
+		for i, b := range codeBlocks(string(page.text), "json") {
 			if looksLikeConfig(b) {
-				out = append(out, validateInput{filepath.Base(f) + "#" + strconv.Itoa(i), []byte(b)})
+				out = append(out, validateInput{page.name + "#" + strconv.Itoa(i), []byte(b)})
 			}
 		}
 	}
@@ -183,14 +199,9 @@ func ignitionRegistryInputs(t testing.TB) []validateInput {
 // docs, and the JSON configs those docs show.
 func butaneDocInputs(t testing.TB) []validateInput {
 	dir := filepath.Join(moduleDir(t, "github.com/coreos/butane"), "docs")
-	files, _ := filepath.Glob(filepath.Join(dir, "*.md"))
 	var out []validateInput
-	for _, f := range files {
-		md, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		base := filepath.Base(f)
+	for _, page := range markdownPages(t, dir) {
+		md, base := page.text, page.name
 		for i, b := range codeBlocks(string(md), "yaml") {
 			if !strings.Contains(b, "variant:") {
 				continue
