@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
 
+	"github.com/kindling-dev/kindling/internal/kcmdline"
 	"github.com/kindling-dev/kindling/internal/resource"
 )
 
@@ -20,80 +18,16 @@ var (
 	ConfigURLArgs = []string{"kindling.config.url", "ignition.config.url"}
 )
 
-// ParseCmdline splits a kernel command line into key/value pairs in order.
-// Double quotes group words (key="a b"); a bare word has an empty value.
-func ParseCmdline(cmdline string) [][2]string {
-	var out [][2]string
-	for _, word := range splitQuoted(cmdline) {
-		k, v, _ := strings.Cut(word, "=")
-		out = append(out, [2]string{k, strings.Trim(v, `"`)})
-	}
-	return out
-}
-
-// splitQuoted splits on whitespace outside double quotes.
-func splitQuoted(s string) []string {
-	var words []string
-	var cur strings.Builder
-	inQuote, started := false, false
-	for _, r := range s {
-		switch {
-		case r == '"':
-			inQuote = !inQuote
-			cur.WriteRune(r)
-			started = true
-		case !inQuote && (r == ' ' || r == '\t' || r == '\n'):
-			if started {
-				words = append(words, cur.String())
-				cur.Reset()
-				started = false
-			}
-		default:
-			cur.WriteRune(r)
-			started = true
-		}
-	}
-	if started {
-		words = append(words, cur.String())
-	}
-	return words
-}
-
-// CmdlineValue returns the value of the first of keys present on the
-// command line; when a key repeats, its last occurrence counts, as the
-// kernel does for its own parameters.
-func CmdlineValue(cmdline string, keys ...string) (string, bool) {
-	args := ParseCmdline(cmdline)
-	for _, key := range keys {
-		val, found := "", false
-		for _, kv := range args {
-			if kv[0] == key {
-				val, found = kv[1], true
-			}
-		}
-		if found {
-			return val, true
-		}
-	}
-	return "", false
-}
-
 // PlatformFromCmdline returns the platform id the kernel arguments name.
 func PlatformFromCmdline(cmdline string) (string, bool) {
-	return CmdlineValue(cmdline, PlatformArgs...)
-}
-
-// ReadCmdline reads root/proc/cmdline.
-func ReadCmdline(root string) (string, error) {
-	b, err := os.ReadFile(filepath.Join(root, "/proc/cmdline"))
-	return strings.TrimSpace(string(b)), err
+	return kcmdline.Value(cmdline, PlatformArgs...)
 }
 
 func (fc *FetchContext) cmdline() (string, error) {
 	if fc.Cmdline != "" {
 		return fc.Cmdline, nil
 	}
-	return ReadCmdline(fc.Root)
+	return kcmdline.Read(fc.Root)
 }
 
 // FetchCmdlineConfig fetches the config named by kindling.config.url= (or
@@ -111,7 +45,7 @@ func FetchCmdlineConfig(ctx context.Context, fc *FetchContext) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the kernel command line: %w", err)
 	}
-	url, ok := CmdlineValue(cmdline, ConfigURLArgs...)
+	url, ok := kcmdline.Value(cmdline, ConfigURLArgs...)
 	if !ok || url == "" {
 		return nil, ErrNoConfig
 	}

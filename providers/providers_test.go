@@ -373,10 +373,6 @@ func TestCmdline(t *testing.T) {
 			t.Errorf("PlatformFromCmdline(%q) = %q, %v; want %q, %v", c.cmdline, got, ok, c.want, c.ok)
 		}
 	}
-	args := ParseCmdline(`a=1 b="x y" c`)
-	if len(args) != 3 || args[1] != [2]string{"b", "x y"} || args[2] != [2]string{"c", ""} {
-		t.Fatalf("ParseCmdline: %q", args)
-	}
 }
 
 func TestRegistry(t *testing.T) {

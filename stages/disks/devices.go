@@ -1,7 +1,6 @@
 package disks
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kindling-dev/kindling/internal/command"
+	"github.com/kindling-dev/kindling/internal/mountinfo"
 )
 
 // DeviceTimeout bounds how long the stage waits for a device node to
@@ -145,20 +145,10 @@ func partitionsOf(disk string) []string {
 }
 
 // mountedDevices maps kernel device names to where they are mounted or
-// that they are active swap.
+// that they are active swap. A table that cannot be read marks nothing:
+// the tools refuse a busy device themselves.
 func mountedDevices() map[string]string {
 	out := map[string]string{}
-	scan := func(file string, f func([]string)) {
-		fh, err := os.Open(file)
-		if err != nil {
-			return
-		}
-		defer fh.Close()
-		s := bufio.NewScanner(fh)
-		for s.Scan() {
-			f(strings.Fields(s.Text()))
-		}
-	}
 	add := func(dev, what string) {
 		if !strings.HasPrefix(dev, "/") {
 			return
@@ -167,16 +157,29 @@ func mountedDevices() map[string]string {
 			out[n] = what
 		}
 	}
-	scan("/proc/mounts", func(f []string) {
-		if len(f) > 1 {
-			add(f[0], "mounted at "+f[1])
+	mounts, _ := mountinfo.Read()
+	for _, m := range mounts {
+		add(m.Source, fmt.Sprintf("mounted at %q", m.Target))
+	}
+	for _, dev := range activeSwaps() {
+		add(dev, "active swap")
+	}
+	return out
+}
+
+// activeSwaps lists the files and devices of /proc/swaps (a header line,
+// then one line each, its path escaped as in the mount table).
+func activeSwaps() []string {
+	b, err := os.ReadFile("/proc/swaps")
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n")[1:] {
+		if f := strings.Fields(line); len(f) > 0 {
+			out = append(out, mountinfo.Unescape(f[0]))
 		}
-	})
-	scan("/proc/swaps", func(f []string) {
-		if len(f) > 0 {
-			add(f[0], "active swap")
-		}
-	})
+	}
 	return out
 }
 

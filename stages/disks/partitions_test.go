@@ -163,7 +163,7 @@ func TestPartitionInUseRefused(t *testing.T) {
 	sh(t, "mount", p1, mnt)
 	defer sh(t, "umount", mnt)
 	_, err := runStage(t, parse(t, "3.0.0", fmt.Sprintf(`{"disks":[{"device":%q,"wipeTable":true}]}`, dev)))
-	mustFail(t, err, "storage.disks.0", "refusing", "mounted at "+mnt)
+	mustFail(t, err, "storage.disks.0", "refusing", fmt.Sprintf("mounted at %q", mnt))
 	_, err = runStage(t, parse(t, "3.0.0", fmt.Sprintf(`{"filesystems":[{"device":%q,"format":"xfs","wipeFilesystem":true}]}`, p1)))
 	mustFail(t, err, "storage.filesystems.0", "refusing")
 	if got := blkidOf(t, p1)["TYPE"]; got != "ext4" {

@@ -6,8 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kindling-dev/kindling/config"
+	"github.com/kindling-dev/kindling/internal/kcmdline"
 )
 
 // LeavesRootAlone reports whether the storage section is sure to leave
@@ -67,16 +69,11 @@ func LeavesRootAlone(ctx context.Context, st config.Storage, cmdline string) (bo
 // LABEL=, UUID=, PARTUUID= and PARTLABEL= into udev's /dev/disk links.
 // Values udev would have to escape are left out ("").
 func rootDevice(cmdline string) string {
-	var root string
-	for _, w := range strings.Fields(cmdline) {
-		if v, ok := strings.CutPrefix(w, "root="); ok {
-			root = v
-		}
-	}
+	root, _ := kcmdline.Value(cmdline, "root")
 	links := map[string]string{"LABEL=": "by-label", "UUID=": "by-uuid", "PARTUUID=": "by-partuuid", "PARTLABEL=": "by-partlabel"}
 	for prefix, dir := range links {
 		if v, ok := strings.CutPrefix(root, prefix); ok {
-			if v == "" || strings.ContainsAny(v, `/\"'`) {
+			if v == "" || !udevPlain(v) {
 				return ""
 			}
 			return "/dev/disk/" + dir + "/" + v
@@ -86,6 +83,21 @@ func rootDevice(cmdline string) string {
 		return root
 	}
 	return ""
+}
+
+// udevPlain reports whether udev names a /dev/disk link after v as it is:
+// it escapes every byte but letters, digits, "#+-.:=@_" and UTF-8
+// sequences, and Kindling does not guess its escapes.
+func udevPlain(v string) bool {
+	for _, r := range v {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune("#+-.:=@_", r):
+		case r >= 0x80 && r != utf8.RuneError:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // madeDevices maps the device paths the storage section creates (new

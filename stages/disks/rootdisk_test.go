@@ -22,6 +22,8 @@ func TestRootDevice(t *testing.T) {
 		"root=nfs:10.0.0.1:/export":           "",
 		"root=LABEL=":                         "",
 		"root=live:CDLABEL=x rd.live.image=1": "",
+		`root="PARTLABEL=my root" quiet`:      "", // udev escapes the space in the link
+		`root="/dev/vda4" quiet`:              "/dev/vda4",
 	}
 	for cmdline, want := range cases {
 		if got := rootDevice(cmdline); got != want {

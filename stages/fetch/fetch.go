@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 
 	"github.com/kindling-dev/kindling/config"
+	"github.com/kindling-dev/kindling/internal/kcmdline"
 	"github.com/kindling-dev/kindling/internal/redact"
 	"github.com/kindling-dev/kindling/internal/render"
 	"github.com/kindling-dev/kindling/internal/resource"
@@ -227,7 +228,7 @@ func platformOf(env *stages.Env, hostRoot string) (string, error) {
 	if env.Platform != "" {
 		return env.Platform, nil
 	}
-	cmdline, err := providers.ReadCmdline(hostRoot)
+	cmdline, err := kcmdline.Read(hostRoot)
 	if err != nil {
 		return "", fmt.Errorf("no --platform given and the kernel command line is unreadable: %w", err)
 	}

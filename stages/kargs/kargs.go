@@ -18,6 +18,7 @@ import (
 	"github.com/kindling-dev/kindling/config"
 	"github.com/kindling-dev/kindling/config/report"
 	"github.com/kindling-dev/kindling/internal/command"
+	"github.com/kindling-dev/kindling/internal/kcmdline"
 	"github.com/kindling-dev/kindling/internal/rootfs"
 	"github.com/kindling-dev/kindling/stages"
 )
@@ -195,7 +196,7 @@ func editEntry(entry string, ka config.KernelArguments) (string, bool) {
 		if key != "options" {
 			continue
 		}
-		args := splitArgs(value)
+		args := kcmdline.Split(value)
 		kept := Apply(args, nil, ka.ShouldNotExist)
 		if !slices.Equal(args, kept) {
 			lines[i] = "options " + strings.Join(kept, " ")
@@ -210,7 +211,7 @@ func editEntry(entry string, ka config.KernelArguments) (string, bool) {
 		changed = true
 		if last >= 0 {
 			_, value := splitKey(lines[last])
-			lines[last] = strings.TrimSpace("options " + strings.Join(append(splitArgs(value), missing...), " "))
+			lines[last] = strings.TrimSpace("options " + strings.Join(append(kcmdline.Split(value), missing...), " "))
 		} else {
 			// Before the trailing empty element of a newline-terminated file.
 			at := len(lines)
@@ -252,30 +253,4 @@ func splitKey(line string) (key, value string) {
 		return line, ""
 	}
 	return line[:i], strings.TrimSpace(line[i+1:])
-}
-
-// splitArgs splits a kernel command line on whitespace, keeping quoted
-// parts (foo="a b") in one argument, the way the kernel parses it.
-func splitArgs(s string) []string {
-	var out []string
-	var cur strings.Builder
-	quoted := false
-	for _, r := range s {
-		switch {
-		case r == '"':
-			quoted = !quoted
-			cur.WriteRune(r)
-		case (r == ' ' || r == '\t') && !quoted:
-			if cur.Len() > 0 {
-				out = append(out, cur.String())
-				cur.Reset()
-			}
-		default:
-			cur.WriteRune(r)
-		}
-	}
-	if cur.Len() > 0 {
-		out = append(out, cur.String())
-	}
-	return out
 }

@@ -50,15 +50,6 @@ func TestEditEntrySeveralOptionsLines(t *testing.T) {
 	}
 }
 
-func TestSplitArgsKeepsQuotes(t *testing.T) {
-	t.Parallel()
-	got := splitArgs(`root=UUID=1 dyndbg="file a.c +p"  quiet`)
-	want := []string{"root=UUID=1", `dyndbg="file a.c +p"`, "quiet"}
-	if !slices.Equal(got, want) {
-		t.Errorf("got %q", got)
-	}
-}
-
 const entry = `title Debian
 version 6.1.0
 linux /vmlinuz

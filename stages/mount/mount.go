@@ -5,11 +5,9 @@
 package mount
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path"
 	"sort"
 	"strings"
@@ -17,6 +15,7 @@ import (
 	"github.com/kindling-dev/kindling/config"
 	"github.com/kindling-dev/kindling/config/report"
 	"github.com/kindling-dev/kindling/internal/command"
+	"github.com/kindling-dev/kindling/internal/mountinfo"
 	"github.com/kindling-dev/kindling/internal/rootfs"
 	"github.com/kindling-dev/kindling/stages"
 )
@@ -183,40 +182,15 @@ func (umountStage) Run(ctx context.Context, env *stages.Env, cfg *config.Config)
 	return errors.Join(errs...)
 }
 
-// mountPoints returns the current mount points, from /proc/self/mountinfo.
+// mountPoints returns the current mount points.
 func mountPoints() (map[string]bool, error) {
-	f, err := os.Open("/proc/self/mountinfo")
+	mounts, err := mountinfo.Read()
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
 	out := map[string]bool{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) > 4 {
-			out[unescape(fields[4])] = true
-		}
+	for _, m := range mounts {
+		out[m.Target] = true
 	}
-	return out, sc.Err()
-}
-
-// unescape decodes mountinfo's octal escapes (\040 for a space).
-func unescape(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			var v int
-			if _, err := fmt.Sscanf(s[i+1:i+4], "%03o", &v); err == nil {
-				b.WriteByte(byte(v))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
+	return out, nil
 }

@@ -118,10 +118,3 @@ func TestMountErrorNamesConfigPath(t *testing.T) {
 		t.Fatal("first filesystem left mounted after the failure")
 	}
 }
-
-func TestUnescape(t *testing.T) {
-	t.Parallel()
-	if got := unescape(`/mnt/a\040b\011c`); got != "/mnt/a b\tc" {
-		t.Errorf("got %q", got)
-	}
-}
