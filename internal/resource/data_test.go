@@ -96,8 +96,8 @@ func TestBadRequests(t *testing.T) {
 	tests := []struct{ name, url, hash, compression, wantErr string }{
 		{"unknown scheme", "ftp://h/x", "", "", `unsupported URL scheme "ftp"`},
 		{"no scheme", "/etc/passwd", "", "", "no scheme"},
-		{"bad hash function", "data:,x", "md5-00", "", `unsupported hash function "md5"`},
-		{"hash without dash", "data:,x", "abc", "", "not of the form"},
+		{"bad hash function", "data:,x", "md5-00", "", `hash type "md5" is not supported`},
+		{"hash without dash", "data:,x", "abc", "", "hash \"abc\" is malformed"},
 		{"short hash", "data:,x", "sha512-abcd", "", "128 hex digits"},
 		{"bad compression", "data:,x", "", "xz", `unsupported compression "xz"`},
 	}

@@ -9,8 +9,9 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"strings"
 	"sync"
+
+	"github.com/kindling-dev/kindling/config"
 )
 
 // verifier hashes the decompressed bytes as they stream past.
@@ -24,24 +25,20 @@ func newVerifier(spec string) (*verifier, error) {
 	if spec == "" {
 		return &verifier{}, nil
 	}
-	algo, sum, ok := strings.Cut(spec, "-")
+	// The validator's own reader of the form, so what validates verifies.
+	algo, sum, err := config.ParseHash(spec)
+	if err != nil {
+		return nil, err
+	}
+	newHash, ok := hashFuncs[algo]
 	if !ok {
-		return nil, fmt.Errorf("hash %q is not of the form sha512-HEX", spec)
+		return nil, fmt.Errorf("hash type %q has no implementation here", algo)
 	}
-	var h hash.Hash
-	switch algo {
-	case "sha256":
-		h = sha256.New()
-	case "sha512":
-		h = sha512.New()
-	default:
-		return nil, fmt.Errorf("unsupported hash function %q (sha256 and sha512 are)", algo)
-	}
-	if _, err := hex.DecodeString(sum); err != nil || len(sum) != 2*h.Size() {
-		return nil, fmt.Errorf("hash %q: %s needs %d hex digits", spec, algo, 2*h.Size())
-	}
-	return &verifier{algo: algo, expected: strings.ToLower(sum), h: h}, nil
+	return &verifier{algo: algo, expected: hex.EncodeToString(sum), h: newHash()}, nil
 }
+
+// hashFuncs implements each hash type the spec names. Fixed, only read.
+var hashFuncs = map[string]func() hash.Hash{"sha256": sha256.New, "sha512": sha512.New}
 
 func (v *verifier) reset() {
 	if v.h != nil {
