@@ -555,32 +555,40 @@ func bbDiskRun(t bbT, bin string, test types.Test, negative bool) {
 			t.Fatalf("Ignition rejects the test's own config: %v %s", err, rpt.String())
 		}
 	}
-	var before []string
+	// A negative test that fails in fetch or disks must leave every byte
+	// of every disk as it was. One that fails later is held to the disks
+	// as the disks stage left them (a later failure does not undo that
+	// stage, in Ignition neither), with mounted filesystems compared by
+	// identity.
+	var before, afterDisks []string
 	mounted := bbMountedDevices(test.Config, rootDev)
-	if negative {
+	states := func(mounted map[string]bool) []string {
+		var out []string
 		for _, d := range disks {
-			before = append(before, bbDiskState(t, d, mounted))
+			out = append(out, bbDiskState(t, d, mounted))
 		}
+		return out
 	}
-	// A stage after disks that fails does not undo the disks stage (in
-	// Ignition neither): such a failure is held to the disks as the disks
-	// stage left them.
-	afterDisks := func() {
+	if negative {
+		before = states(nil)
+	}
+	stage, err := bbDiskStages(t, bin, work, mnt, rootDev, root.FilesystemType, cfgPath, test, func() {
 		if negative {
-			for i, d := range disks {
-				before[i] = bbDiskState(t, d, mounted)
-			}
+			afterDisks = states(mounted)
 		}
-	}
-	stage, err := bbDiskStages(t, bin, work, mnt, rootDev, root.FilesystemType, cfgPath, test, afterDisks)
+	})
 	if negative {
 		if err == nil {
 			t.Fatal("provision succeeded; Ignition fails this config")
 		}
 		t.Logf("failed as expected in %s: %v", stage, err)
+		want, got := before, states(nil)
+		if afterDisks != nil {
+			want, got = afterDisks, states(mounted)
+		}
 		for i, d := range disks {
-			if after := bbDiskState(t, d, mounted); after != before[i] {
-				t.Errorf("provision failed (%v) but changed disk %d (%s):\nbefore: %s\nafter:  %s", err, i, d.dev, before[i], after)
+			if got[i] != want[i] {
+				t.Errorf("provision failed in %s (%v) but changed disk %d (%s):\nbefore: %s\nafter:  %s", stage, err, i, d.dev, want[i], got[i])
 			}
 		}
 		return
