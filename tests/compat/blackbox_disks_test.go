@@ -496,56 +496,7 @@ func bbDiskRun(t bbT, bin string, test types.Test, negative bool) {
 		t.Fatalf("test has %d input disks and %d expected ones", len(test.In), len(test.Out))
 	}
 	work := t.TempDir()
-	var disks []*bbDisk
-	var root *types.Partition
-	var rootDev string
-	for i := range test.In {
-		in, out := &test.In[i], &test.Out[i]
-		if err := bbPrepareLayout(in, out); err != nil {
-			t.Fatal(err)
-		}
-		d := bbAttachDisk(t, work, i, in, out)
-		bbSetupDisk(t, work, d)
-		disks = append(disks, d)
-		for _, m := range test.MntDevices {
-			for _, p := range in.Partitions {
-				if p.Label == m.Label {
-					test.Config = strings.ReplaceAll(test.Config, m.Substitution, d.part(p.Number))
-				}
-			}
-		}
-		test.Config = strings.ReplaceAll(test.Config, fmt.Sprintf("$disk%d", i), d.dev)
-		if root == nil {
-			if p := bbRootPartition([]types.Disk{*in}); p != nil {
-				root, rootDev = p, d.part(p.Number)
-			}
-		}
-	}
-	if root == nil {
-		t.Fatal("no input partition labelled ROOT")
-	}
-	for _, m := range test.MntDevices {
-		if strings.Contains(test.Config, m.Substitution) {
-			t.Fatalf("no partition labelled %s for %s", m.Label, m.Substitution)
-		}
-	}
-	mnt := filepath.Join(work, "root")
-	if err := os.Mkdir(mnt, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(test.Config, "passwd") {
-		umount, err := bbMountFS(rootDev, root.FilesystemType, mnt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = bbPreparePasswd(mnt)
-		if uerr := umount(); err == nil {
-			err = uerr
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	run := bbSetupDisks(t, work, &test)
 	cfgPath := filepath.Join(work, "config.ign")
 	if err := os.WriteFile(cfgPath, []byte(test.Config), 0o644); err != nil {
 		t.Fatal(err)
@@ -555,65 +506,122 @@ func bbDiskRun(t bbT, bin string, test types.Test, negative bool) {
 			t.Fatalf("Ignition rejects the test's own config: %v %s", err, rpt.String())
 		}
 	}
-	// A negative test that fails in fetch or disks must leave every byte
-	// of every disk as it was. One that fails later is held to the disks
-	// as the disks stage left them (a later failure does not undo that
-	// stage, in Ignition neither), with mounted filesystems compared by
-	// identity.
-	var before, afterDisks []string
-	mounted := bbMountedDevices(test.Config, rootDev)
-	states := func(mounted map[string]bool) []string {
-		var out []string
-		for _, d := range disks {
-			out = append(out, bbDiskState(t, d, mounted))
-		}
-		return out
-	}
 	if negative {
-		before = states(nil)
-	}
-	stage, err := bbDiskStages(t, bin, work, mnt, rootDev, root.FilesystemType, cfgPath, test, func() {
-		if negative {
-			afterDisks = states(mounted)
-		}
-	})
-	if negative {
-		if err == nil {
-			t.Fatal("provision succeeded; Ignition fails this config")
-		}
-		t.Logf("failed as expected in %s: %v", stage, err)
-		want, got := before, states(nil)
-		if afterDisks != nil {
-			want, got = afterDisks, states(mounted)
-		}
-		for i, d := range disks {
-			if got[i] != want[i] {
-				t.Errorf("provision failed in %s (%v) but changed disk %d (%s):\nbefore: %s\nafter:  %s", stage, err, i, d.dev, want[i], got[i])
-			}
-		}
+		bbDiskNegative(t, bin, work, cfgPath, test, run)
 		return
 	}
-	if err != nil {
+	if _, err := bbDiskStages(t, bin, work, run, cfgPath, test, func() {}); err != nil {
 		t.Fatal(err)
 	}
-	for _, d := range disks {
+	for _, d := range run.disks {
 		bbCheckTable(t, d)
 		bbCheckFilesystems(t, d)
 		bbCheckNodes(t, work, d)
 	}
 }
 
-// bbDiskStages runs fetch and disks, calls afterDisks, mounts the ROOT
-// partition on mnt as Ignition's harness does, then runs mount, files and
-// umount. It returns the stage that failed and why.
-func bbDiskStages(t bbT, bin, work, mnt, rootDev, rootFS, cfgPath string, test types.Test, afterDisks func()) (string, error) {
-	run := filepath.Join(work, "run")
-	if err := os.MkdirAll(run, 0o755); err != nil {
+// bbDiskSetup is a test's disks once set up, and its target root.
+type bbDiskSetup struct {
+	disks           []*bbDisk
+	mnt             string // where the ROOT partition is mounted
+	rootDev, rootFS string
+}
+
+// bbSetupDisks builds every input disk, substitutes their devices into
+// the config, and prepares the ROOT partition for passwd tests as
+// Ignition's harness does.
+func bbSetupDisks(t bbT, work string, test *types.Test) *bbDiskSetup {
+	run := &bbDiskSetup{mnt: filepath.Join(work, "root")}
+	for i := range test.In {
+		in, out := &test.In[i], &test.Out[i]
+		if err := bbPrepareLayout(in, out); err != nil {
+			t.Fatal(err)
+		}
+		d := bbAttachDisk(t, work, i, in, out)
+		bbSetupDisk(t, work, d)
+		run.disks = append(run.disks, d)
+		for _, m := range test.MntDevices {
+			for _, p := range in.Partitions {
+				if p.Label == m.Label {
+					test.Config = strings.ReplaceAll(test.Config, m.Substitution, d.part(p.Number))
+				}
+			}
+		}
+		test.Config = strings.ReplaceAll(test.Config, fmt.Sprintf("$disk%d", i), d.dev)
+		if p := bbRootPartition([]types.Disk{*in}); p != nil && run.rootDev == "" {
+			run.rootDev, run.rootFS = d.part(p.Number), p.FilesystemType
+		}
+	}
+	if run.rootDev == "" {
+		t.Fatal("no input partition labelled ROOT")
+	}
+	for _, m := range test.MntDevices {
+		if strings.Contains(test.Config, m.Substitution) {
+			t.Fatalf("no partition labelled %s for %s", m.Label, m.Substitution)
+		}
+	}
+	if err := os.Mkdir(run.mnt, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cache := filepath.Join(run, "config.json")
+	if strings.Contains(test.Config, "passwd") {
+		umount, err := bbMountFS(run.rootDev, run.rootFS, run.mnt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = bbPreparePasswd(run.mnt)
+		if uerr := umount(); err == nil {
+			err = uerr
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return run
+}
+
+// bbDiskNegative runs a negative test. Failing in fetch or disks it must
+// leave every byte of every disk as it was. Failing later it is held to
+// the disks as the disks stage left them (a later failure does not undo
+// that stage, in Ignition neither), filesystems that get mounted compared
+// by identity.
+func bbDiskNegative(t bbT, bin, work, cfgPath string, test types.Test, run *bbDiskSetup) {
+	mounted := bbMountedDevices(test.Config, run.rootDev)
+	states := func(mounted map[string]bool) []string {
+		var out []string
+		for _, d := range run.disks {
+			out = append(out, bbDiskState(t, d, mounted))
+		}
+		return out
+	}
+	before := states(nil)
+	var afterDisks []string
+	stage, err := bbDiskStages(t, bin, work, run, cfgPath, test, func() { afterDisks = states(mounted) })
+	if err == nil {
+		t.Fatal("provision succeeded; Ignition fails this config")
+	}
+	t.Logf("failed as expected in %s: %v", stage, err)
+	want, got := before, states(nil)
+	if afterDisks != nil {
+		want, got = afterDisks, states(mounted)
+	}
+	for i, d := range run.disks {
+		if got[i] != want[i] {
+			t.Errorf("provision failed in %s (%v) but changed disk %d (%s):\nbefore: %s\nafter:  %s", stage, err, i, d.dev, want[i], got[i])
+		}
+	}
+}
+
+// bbDiskStages runs fetch and disks, calls afterDisks, mounts the ROOT
+// partition on run.mnt as Ignition's harness does, then runs mount, files and
+// umount. It returns the stage that failed and why.
+func bbDiskStages(t bbT, bin, work string, run *bbDiskSetup, cfgPath string, test types.Test, afterDisks func()) (string, error) {
+	runDir := filepath.Join(work, "run")
+	if err := os.MkdirAll(runDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cache := filepath.Join(runDir, "config.json")
 	stage := func(name string, extra ...string) error {
-		args := append([]string{name, "--root", mnt, "--log-to-stdout", "--config-cache", cache}, extra...)
+		args := append([]string{name, "--root", run.mnt, "--log-to-stdout", "--config-cache", cache}, extra...)
 		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, filepath.Join(bin, "provision"), args...)
@@ -633,7 +641,7 @@ func bbDiskStages(t bbT, bin, work, mnt, rootDev, rootFS, cfgPath string, test t
 		return "disks", err
 	}
 	afterDisks()
-	umount, err := bbMountFS(rootDev, rootFS, mnt)
+	umount, err := bbMountFS(run.rootDev, run.rootFS, run.mnt)
 	if err != nil {
 		t.Fatalf("mounting the ROOT partition after the disks stage: %v", err)
 	}
