@@ -2,10 +2,13 @@ package disks
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -185,12 +188,52 @@ func activeSwaps() []string {
 
 // tellKernel makes the kernel take in a disk's new partition table. partx
 // updates the kernel's partitions entry by entry, which works on every
-// driver (loop too) and while other partitions of the disk are in use.
-func tellKernel(ctx context.Context, disk string) error {
-	if _, err := command.Run(ctx, "partx", "-u", disk); err != nil {
+// driver (loop too, and kernels that cannot parse GPT themselves) and
+// while other partitions of the disk are in use. partx needs the range of
+// numbers spelled out: by default it stops at the count of entries, so
+// partitions 6 and 9 of a three-entry table would never appear. The range
+// covers the numbers written and those the kernel still knows. A disk
+// left without a table has its partitions removed instead (partx cannot
+// read a table that is not there). Deleted partitions (resized ones too)
+// leave the kernel first: partx updates in number order, and growing
+// partition 2 over a deleted 3 the kernel still knows would fail.
+func tellKernel(ctx context.Context, disk string, hasTable bool, deleted, written []int) error {
+	for _, n := range deleted {
+		if _, err := command.Run(ctx, "partx", "--delete", "--nr", fmt.Sprintf("%d:%d", n, n), disk); err != nil {
+			return fmt.Errorf("the kernel did not drop partition %d of %s: %w", n, disk, err)
+		}
+	}
+	upper := slices.Max(append([]int{0}, written...))
+	if name, err := sysName(disk); err == nil {
+		upper = max(upper, kernelPartitionMax(name))
+	}
+	if upper == 0 {
+		return nil // nothing written, nothing known: nothing to tell
+	}
+	op := "--update"
+	if !hasTable {
+		op = "--delete"
+	}
+	if _, err := command.Run(ctx, "partx", op, "--nr", fmt.Sprintf("1:%d", upper), disk); err != nil {
 		return fmt.Errorf("the kernel did not re-read the partition table of %s: %w", disk, err)
 	}
 	return nil
+}
+
+// kernelPartitionMax is the highest partition number the kernel knows of
+// disk (a kernel name), 0 when none.
+func kernelPartitionMax(disk string) int {
+	highest := 0
+	for _, p := range partitionsOf(disk) {
+		data, err := os.ReadFile(filepath.Join("/sys/class/block", disk, p, "partition"))
+		if err != nil {
+			continue
+		}
+		if n, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil {
+			highest = max(highest, n)
+		}
+	}
+	return highest
 }
 
 // announcePartitions has udev re-probe a disk and its partitions and waits
@@ -216,6 +259,9 @@ func blkid(ctx context.Context, dev string) (map[string]string, error) {
 			if xe, ok := ee.Err.(*exec.ExitError); ok && xe.ExitCode() == 2 {
 				return map[string]string{}, nil // nothing found
 			}
+			if xe, ok := ee.Err.(*exec.ExitError); ok && xe.ExitCode() == 8 {
+				return firstSignature(ctx, dev)
+			}
 		}
 		return nil, err
 	}
@@ -229,6 +275,48 @@ func blkid(ctx context.Context, dev string) (map[string]string, error) {
 	}
 	if m["TYPE"] == "" && m["PTTYPE"] == "" {
 		return map[string]string{}, nil
+	}
+	return m, nil
+}
+
+// firstSignature describes an ambivalent device (signatures of more than
+// one filesystem, say ext4 with a stale ZFS label at its end) by its first
+// signature, the one at the lowest offset, as Ignition describes it by the
+// first its prober finds: a config that asks for that filesystem reuses
+// it, any other needs wipeFilesystem.
+func firstSignature(ctx context.Context, dev string) (map[string]string, error) {
+	out, err := command.Run(ctx, "wipefs", "--no-act", "--json", "--output", "OFFSET,TYPE,UUID,LABEL", dev)
+	if err != nil {
+		return nil, err
+	}
+	var list struct {
+		Signatures []struct {
+			Offset, Type, UUID, Label string
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		return nil, fmt.Errorf("wipefs --json %s: %w", dev, err)
+	}
+	best, bestOff := -1, uint64(0)
+	for i, sig := range list.Signatures {
+		off, err := strconv.ParseUint(sig.Offset, 0, 64)
+		if err != nil {
+			return nil, fmt.Errorf("wipefs --json %s: offset %q: %w", dev, sig.Offset, err)
+		}
+		if best < 0 || off < bestOff {
+			best, bestOff = i, off
+		}
+	}
+	if best < 0 {
+		return map[string]string{}, nil
+	}
+	sig := list.Signatures[best]
+	m := map[string]string{"TYPE": sig.Type}
+	if sig.UUID != "" {
+		m["UUID"] = sig.UUID
+	}
+	if sig.Label != "" {
+		m["LABEL"] = sig.Label
 	}
 	return m, nil
 }

@@ -114,10 +114,28 @@ func fsMismatch(fs config.Filesystem, found map[string]string) string {
 	if l := str(fs.Label); l != "" && l != found["LABEL"] {
 		return fmt.Sprintf("a %s filesystem labelled %q, not %q", have, found["LABEL"], l)
 	}
-	if u := str(fs.UUID); u != "" && !strings.EqualFold(u, found["UUID"]) {
+	if u := str(fs.UUID); u != "" && !sameFSUUID(have, u, found["UUID"]) {
 		return fmt.Sprintf("a %s filesystem with UUID %s, not %s", have, found["UUID"], u)
 	}
 	return ""
+}
+
+// sameFSUUID compares a configured filesystem UUID with the one blkid
+// reports. A FAT volume ID is 32 bits: blkid spells it A1B2-C3D4, while
+// configs may leave out the dash (mkfs.fat refuses it), so the dash after
+// the fourth digit does not count.
+func sameFSUUID(blkidType, want, have string) bool {
+	if blkidType == "vfat" {
+		want, have = fatVolumeID(want), fatVolumeID(have)
+	}
+	return strings.EqualFold(want, have)
+}
+
+func fatVolumeID(id string) string {
+	if len(id) >= 5 && id[4] == '-' {
+		return id[:4] + id[5:]
+	}
+	return id
 }
 
 // makeFilesystem wipes the old signatures (when blkid saw any) and runs

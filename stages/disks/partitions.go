@@ -56,6 +56,7 @@ type diskPlan struct {
 	creates []existing // partitions written, with their final geometry
 	want    []wanted   // partitions to verify afterwards
 	touches []int      // existing partition numbers changed or deleted
+	fresh   bool       // the disk has no partition table yet: writing starts a GPT
 }
 
 // wanted is a partition the disk must have after the table is written.
@@ -104,6 +105,7 @@ func planDisk(ctx context.Context, i int, d config.Disk) (*diskPlan, error) {
 	if err != nil {
 		return nil, stages.Errorf(dpath, d.Device, "%w", err)
 	}
+	plan.fresh = !plan.wipe && tbl.label == ""
 	if !plan.wipe && tbl.label != "gpt" && tbl.label != "" && len(d.Partitions) > 0 {
 		return nil, stages.Errorf(dpath, d.Device, "the disk has a %s partition table, not GPT; set wipeTable to replace it", tbl.label)
 	}
@@ -171,6 +173,9 @@ func (plan *diskPlan) decide(d config.Disk, tbl *table) error {
 		}
 		if exists {
 			why := mismatch(p, ex, tbl, mib)
+			if why == "" && !tbl.startZeroMatches(p, ex, append(slices.Clone(plan.deletes), num)) {
+				why = "start"
+			}
 			if why == "" {
 				plan.want = append(plan.want, wanted{j, p, num})
 				continue
@@ -354,6 +359,19 @@ func mismatch(p config.Partition, e existing, tbl *table, mib int64) string {
 	return ""
 }
 
+// startZeroMatches says whether an existing partition e satisfies an
+// explicit startMiB 0 ("the start of the largest free area", as for a new
+// partition): as in Ignition, it matches only where the partition would
+// be placed if it were removed (with the partitions in gone) and created
+// again. Without startMiB, or with another value, it matches here.
+func (t *table) startZeroMatches(p config.Partition, e existing, gone []int) bool {
+	if p.StartMiB == nil || *p.StartMiB != 0 {
+		return true
+	}
+	placed, err := t.without(gone).place(change{num: e.number, part: p})
+	return err == nil && placed.start == e.start
+}
+
 // isMiB says whether a count of sectors is exactly n MiB.
 func isMiB(sectors int64, n int, mib int64) bool {
 	return sectors%mib == 0 && sectors/mib == int64(n)
@@ -387,7 +405,12 @@ func (plan *diskPlan) apply(ctx context.Context) error {
 	}
 	changed := plan.wipe || len(plan.deletes) > 0 || len(plan.creates) > 0
 	if changed {
-		if err := tellKernel(ctx, plan.device); err != nil {
+		written := make([]int, 0, len(plan.creates))
+		for _, e := range plan.creates {
+			written = append(written, e.number)
+		}
+		hasTable := !plan.wipe || len(plan.creates) > 0
+		if err := tellKernel(ctx, plan.device, hasTable, plan.deletes, written); err != nil {
 			return stages.Errorf(dpath, plan.device, "%w", err)
 		}
 	}
@@ -443,9 +466,16 @@ func (plan *diskPlan) write(ctx context.Context) error {
 			return fmt.Errorf("wiping the partition table: %w", err)
 		}
 		return nil
-	case plan.wipe:
+	case plan.wipe, plan.fresh && len(plan.creates) > 0:
+		// sfdisk --append on a disk without a table would start a DOS
+		// one, which cannot hold the GPT types: a blank disk gets a new
+		// GPT, and only wipeTable wipes other signatures.
 		script := "label: gpt\n" + lines
-		args := sfdiskWrite("--wipe", "always", "--wipe-partitions", "never", plan.device)
+		wipe := "never"
+		if plan.wipe {
+			wipe = "always"
+		}
+		args := sfdiskWrite("--wipe", wipe, "--wipe-partitions", "never", plan.device)
 		if _, err := command.RunOpts(ctx, command.Options{Stdin: []byte(script)}, "sfdisk", args...); err != nil {
 			return fmt.Errorf("writing the partition table: %w", err)
 		}

@@ -114,6 +114,9 @@ func mountOne(ctx context.Context, rootDir string, t target) (string, error) {
 	defer root.Close()
 	where := root.Dir()
 	if t.path != "/" {
+		if err := plainDirs(root, t.path); err != nil {
+			return "", err
+		}
 		if err := root.MkdirAll(t.path); err != nil {
 			return "", fmt.Errorf("creating the mount point %s: %w", t.path, err)
 		}
@@ -133,6 +136,32 @@ func mountOne(ctx context.Context, rootDir string, t target) (string, error) {
 		return "", err
 	}
 	return where, nil
+}
+
+// plainDirs checks that every existing component of a mount path is a
+// directory, as Ignition does: a symlink would move the mount elsewhere
+// in the image (a link to / would mount over the whole root, hiding it
+// from the files stage), and umount, resolving the path again later,
+// could miss it.
+func plainDirs(root *rootfs.Root, path string) error {
+	prefix := ""
+	for _, part := range strings.Split(strings.Trim(path, "/"), "/") {
+		prefix += "/" + part
+		st, ok, err := root.Lstat(prefix)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil // created below as a directory
+		}
+		if st.IsSymlink() {
+			return fmt.Errorf("the mount point %s passes through %s, a symlink; mount points must be made of directories", path, prefix)
+		}
+		if !st.IsDir() {
+			return fmt.Errorf("the mount point %s passes through %s, which is not a directory", path, prefix)
+		}
+	}
+	return nil
 }
 
 type umountStage struct{}

@@ -261,7 +261,11 @@ func TestIgnitionBlackbox(t *testing.T) {
 					sum.skip("-short: only each test's lowest spec version runs")
 					continue
 				}
-				if reason := bbSkipReason(test); reason != "" {
+				reason := bbSkipReason(test)
+				if reason == bbDisksReason {
+					reason = bbDiskSkip(test) // "" when the disk runner can run it
+				}
+				if reason != "" {
 					sum.skip(reason)
 					continue
 				}
@@ -290,6 +294,10 @@ const bbWorkers = 6
 // bbOne runs one registered test and records its outcome; a known failure
 // runs against a recorder.
 func bbOne(t *testing.T, name, bin string, test types.Test, negative bool) {
+	bbRun := bbRun
+	if bbSkipReason(test) == bbDisksReason {
+		bbRun = bbDiskRun
+	}
 	if reason := bbKnownFailure(test.Name); reason != "" {
 		if rec := bbRecord(t, func(r bbT) { bbRun(r, bin, test, negative) }); len(rec) == 0 {
 			bbResults.Store(name, true)
