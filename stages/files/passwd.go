@@ -2,6 +2,7 @@ package files
 
 import (
 	"context"
+	"path"
 	"strconv"
 	"strings"
 
@@ -44,11 +45,52 @@ func (p *provisioner) passwd(ctx context.Context) error {
 		if err := p.user(ctx, accts, u); err != nil {
 			return stages.Errorf(path, u.Name, "%w", err)
 		}
+		if err := p.homeMountDirs(u); err != nil {
+			return stages.Errorf(path, u.Name, "%w", err)
+		}
 		if boolOr(u.ShouldExist, true) && len(u.SSHAuthorizedKeys) > 0 {
 			if err := p.sshKeys(u); err != nil {
 				return stages.Errorf(path.Append("sshAuthorizedKeys"), u.Name, "%w", err)
 			}
 		}
+	}
+	return nil
+}
+
+// homeMountDirs gives the user the directories the mount stage made at or
+// under the user's home, mode 0700, as Ignition does: the home of a new
+// user that holds a mount point already exists when useradd runs, so
+// useradd leaves it (and the directories down to the mount point, and the
+// mounted filesystem's root) to root. Not for a user who is deleted or
+// whose home is not to be created.
+func (p *provisioner) homeMountDirs(u config.PasswdUser) error {
+	if !boolOr(u.ShouldExist, true) || boolOr(u.NoCreateHome, false) {
+		return nil
+	}
+	made, err := p.env.MadeDirs()
+	if err != nil || len(made) == 0 {
+		return err
+	}
+	accts, err := readAccounts(p.root)
+	if err != nil {
+		return err
+	}
+	acct, ok := accts.users[u.Name]
+	if !ok || acct.home == "" || !path.IsAbs(acct.home) {
+		return nil
+	}
+	home := path.Clean(acct.home)
+	for _, dir := range made {
+		if dir != home && !strings.HasPrefix(dir, home+"/") {
+			continue
+		}
+		if err := p.root.Chown(dir, acct.uid, acct.gid); err != nil {
+			return err
+		}
+		if err := p.root.Chmod(dir, 0o700); err != nil {
+			return err
+		}
+		p.env.Log.Info("gave a mount point's directory to the user", "path", dir, "user", u.Name)
 	}
 	return nil
 }

@@ -85,10 +85,10 @@ func (mountStage) Run(ctx context.Context, env *stages.Env, cfg *config.Config) 
 	if len(list) == 0 {
 		return nil
 	}
-	var done []string
+	var done, made []string
 	for _, t := range list {
 		env.Progress("mount: %s on %s", t.fs.Device, t.path)
-		where, err := mountOne(ctx, env.Root, t)
+		where, dirs, err := mountOne(ctx, env.Root, t)
 		if err != nil {
 			// Leave nothing half-mounted behind.
 			for i := len(done) - 1; i >= 0; i-- {
@@ -98,30 +98,38 @@ func (mountStage) Run(ctx context.Context, env *stages.Env, cfg *config.Config) 
 		}
 		env.Log.Info("mounted", "device", t.fs.Device, "path", where)
 		done = append(done, where)
+		made = append(made, dirs...)
 	}
-	return nil
+	return env.RecordMadeDirs(made)
 }
 
 // mountOne creates the mount point inside the root (symlinks resolved
 // inside it) and mounts the device there. The root is opened afresh each
 // time and closed before returning: a descriptor held on a mount point
 // would make unmounting it fail as busy.
-func mountOne(ctx context.Context, rootDir string, t target) (string, error) {
+func mountOne(ctx context.Context, rootDir string, t target) (where string, made []string, err error) {
 	root, err := rootfs.Open(rootDir)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	defer root.Close()
-	where := root.Dir()
+	where = root.Dir()
 	if t.path != "/" {
-		if err := plainDirs(root, t.path); err != nil {
-			return "", err
+		if made, err = plainDirs(root, t.path); err != nil {
+			return "", nil, err
 		}
 		if err := root.MkdirAll(t.path); err != nil {
-			return "", fmt.Errorf("creating the mount point %s: %w", t.path, err)
+			return "", nil, fmt.Errorf("creating the mount point %s: %w", t.path, err)
+		}
+		// A mount point made here is 0755 and root's, like its parents,
+		// as in Ignition (MkdirAll leaves the last one 0700).
+		if len(made) > 0 {
+			if err := root.Chmod(t.path, 0o755); err != nil {
+				return "", nil, err
+			}
 		}
 		if where, err = root.Resolve(t.path); err != nil {
-			return "", err
+			return "", nil, err
 		}
 	}
 	args := []string{}
@@ -133,35 +141,39 @@ func mountOne(ctx context.Context, rootDir string, t target) (string, error) {
 	}
 	args = append(args, t.fs.Device, where)
 	if _, err := command.Run(ctx, "mount", args...); err != nil {
-		return "", err
+		return "", nil, err
 	}
-	return where, nil
+	return where, made, nil
 }
 
 // plainDirs checks that every existing component of a mount path is a
 // directory, as Ignition does: a symlink would move the mount elsewhere
 // in the image (a link to / would mount over the whole root, hiding it
 // from the files stage), and umount, resolving the path again later,
-// could miss it.
-func plainDirs(root *rootfs.Root, path string) error {
+// could miss it. It returns the components that do not exist yet, which
+// creating the mount point makes, parents first.
+func plainDirs(root *rootfs.Root, path string) (missing []string, err error) {
 	prefix := ""
 	for _, part := range strings.Split(strings.Trim(path, "/"), "/") {
 		prefix += "/" + part
+		if missing != nil {
+			missing = append(missing, prefix)
+			continue
+		}
 		st, ok, err := root.Lstat(prefix)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if !ok {
-			return nil // created below as a directory
-		}
-		if st.IsSymlink() {
-			return fmt.Errorf("the mount point %s passes through %s, a symlink; mount points must be made of directories", path, prefix)
-		}
-		if !st.IsDir() {
-			return fmt.Errorf("the mount point %s passes through %s, which is not a directory", path, prefix)
+		switch {
+		case !ok:
+			missing = []string{prefix}
+		case st.IsSymlink():
+			return nil, fmt.Errorf("the mount point %s passes through %s, a symlink; mount points must be made of directories", path, prefix)
+		case !st.IsDir():
+			return nil, fmt.Errorf("the mount point %s passes through %s, which is not a directory", path, prefix)
 		}
 	}
-	return nil
+	return missing, nil
 }
 
 type umountStage struct{}

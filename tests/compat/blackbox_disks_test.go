@@ -839,12 +839,10 @@ func bbCheckNodes(t bbT, work string, d *bbDisk) {
 	}
 }
 
-// bbDiskKnownFailures are disk tests Kindling fails on purpose or whose
-// fix lies outside the disks stage (docs/compat.md, "The provisioned
-// machine"), by test-name prefix.
+// bbDiskKnownFailures are disk tests Kindling fails on purpose
+// (docs/compat.md, "The provisioned machine"), by test-name prefix.
 var bbDiskKnownFailures = map[string]string{
 	"partition.no-op.nonexistent ": `partition number 999: Kindling rejects numbers above 256 (safety rule "sizes and ids in range")`,
-	"users.add.mountpoint ":        "a new user's home holding mount points: Ignition hands the directories it made there (and the mounted filesystem's root) to the user with mode 0700; Kindling's files stage leaves them root's, 0755",
 }
 
 func init() {
