@@ -21,7 +21,23 @@ func (env *Env) RecordMadeDirs(made []string) error {
 	if len(made) == 0 {
 		return nil
 	}
-	data, err := json.Marshal(made)
+	return env.writeRunJSON(MadeDirsFile, made)
+}
+
+// MadeDirs returns the directories the mount stage made, parents first;
+// none when it made none.
+func (env *Env) MadeDirs() ([]string, error) {
+	var made []string
+	if err := env.readRunJSON(MadeDirsFile, &made); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	return made, nil
+}
+
+// writeRunJSON stores v as JSON in the run directory, for the stage
+// processes that come later.
+func (env *Env) writeRunJSON(name string, v any) error {
+	data, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
@@ -29,22 +45,18 @@ func (env *Env) RecordMadeDirs(made []string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, MadeDirsFile), data, 0o644)
+	return os.WriteFile(filepath.Join(dir, name), data, 0o644)
 }
 
-// MadeDirs returns the directories the mount stage made, parents first;
-// none when it made none.
-func (env *Env) MadeDirs() ([]string, error) {
-	data, err := os.ReadFile(filepath.Join(env.RunDirPath(), MadeDirsFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+// readRunJSON reads what an earlier stage process stored with
+// writeRunJSON; a missing file is fs.ErrNotExist.
+func (env *Env) readRunJSON(name string, v any) error {
+	data, err := os.ReadFile(filepath.Join(env.RunDirPath(), name))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var made []string
-	if err := json.Unmarshal(data, &made); err != nil {
-		return nil, fmt.Errorf("%s: %w", MadeDirsFile, err)
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
 	}
-	return made, nil
+	return nil
 }

@@ -2,7 +2,6 @@ package stages
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -295,12 +294,8 @@ func (env *Env) loadTimings() {
 	if env.Timings == nil {
 		env.Timings = map[string]time.Duration{}
 	}
-	data, err := os.ReadFile(filepath.Join(env.RunDirPath(), TimingsFile))
-	if err != nil {
-		return
-	}
 	var saved map[string]float64 // seconds
-	if json.Unmarshal(data, &saved) != nil {
+	if env.readRunJSON(TimingsFile, &saved) != nil {
 		return
 	}
 	for k, v := range saved {
@@ -315,13 +310,5 @@ func (env *Env) saveTimings() error {
 	for k, v := range env.Timings {
 		out[k] = v.Seconds()
 	}
-	data, err := json.Marshal(out)
-	if err != nil {
-		return err
-	}
-	dir := env.RunDirPath()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, TimingsFile), data, 0o644)
+	return env.writeRunJSON(TimingsFile, out)
 }

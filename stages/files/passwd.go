@@ -27,6 +27,10 @@ func (p *provisioner) passwd(ctx context.Context) error {
 		return nil
 	}
 	p.status("files: %d groups, %d users", len(pw.Groups), len(pw.Users))
+	made, err := p.env.MadeDirs()
+	if err != nil {
+		return err
+	}
 	for i, g := range pw.Groups {
 		accts, err := readAccounts(p.root)
 		if err != nil {
@@ -45,7 +49,7 @@ func (p *provisioner) passwd(ctx context.Context) error {
 		if err := p.user(ctx, accts, u); err != nil {
 			return stages.Errorf(path, u.Name, "%w", err)
 		}
-		if err := p.homeMountDirs(u); err != nil {
+		if err := p.homeMountDirs(u, made); err != nil {
 			return stages.Errorf(path, u.Name, "%w", err)
 		}
 		if boolOr(u.ShouldExist, true) && len(u.SSHAuthorizedKeys) > 0 {
@@ -62,14 +66,11 @@ func (p *provisioner) passwd(ctx context.Context) error {
 // user that holds a mount point already exists when useradd runs, so
 // useradd leaves it (and the directories down to the mount point, and the
 // mounted filesystem's root) to root. Not for a user who is deleted or
-// whose home is not to be created.
-func (p *provisioner) homeMountDirs(u config.PasswdUser) error {
-	if !boolOr(u.ShouldExist, true) || boolOr(u.NoCreateHome, false) {
+// whose home is not to be created. made is the mount stage's list
+// (Env.MadeDirs).
+func (p *provisioner) homeMountDirs(u config.PasswdUser, made []string) error {
+	if len(made) == 0 || !boolOr(u.ShouldExist, true) || boolOr(u.NoCreateHome, false) {
 		return nil
-	}
-	made, err := p.env.MadeDirs()
-	if err != nil || len(made) == 0 {
-		return err
 	}
 	accts, err := readAccounts(p.root)
 	if err != nil {
